@@ -4,6 +4,7 @@
 
 import { IPPROTO_TCP } from '../model/constants.js';
 import type { Scheduler } from '../sched/scheduler.js';
+import type { Clock } from './clock.js';
 import type { Dest } from './dest.js';
 
 export class Service {
@@ -27,8 +28,10 @@ export class Service {
   schedState: unknown;
   /** Uniform random u32, injected so tests and replays are deterministic (twos uses it). */
   randomU32: () => number;
+  /** The engine's clock (lblc/lblcr age their tables by it). */
+  clock: Clock;
 
-  constructor(id: number, protocol: number, addr: number, port: number, fwmark: number, scheduler: Scheduler<unknown>, randomU32: () => number) {
+  constructor(id: number, protocol: number, addr: number, port: number, fwmark: number, scheduler: Scheduler<unknown>, randomU32: () => number, clock: Clock) {
     this.id = id;
     this.protocol = protocol || IPPROTO_TCP;
     this.addr = addr >>> 0;
@@ -41,5 +44,6 @@ export class Service {
     this.scheduler = scheduler;
     this.schedState = null;
     this.randomU32 = randomU32;
+    this.clock = clock;
   }
 }
