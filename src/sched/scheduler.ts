@@ -14,6 +14,11 @@ export interface Scheduler<S> {
   addDest(svc: Service, state: S, d: Dest): void;
   delDest(svc: Service, state: S, d: Dest): void;
   updDest(svc: Service, state: S, d: Dest): void;
+  /**
+   * Optional: refuse to bind to this service (the kernel's init_service returning an error, e.g. mh
+   * with more dests than table slots). Returns the error text, or null to accept.
+   */
+  checkService?(svc: Service): string | null;
   /** Pick a dest for a new connection, or null when none is eligible. */
   schedule(svc: Service, state: S, pkt: PacketDesc): Dest | null;
 }
