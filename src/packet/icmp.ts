@@ -1,0 +1,122 @@
+// ICMP for IPv4 (RFC 792): offsets, types/codes, and the parser for the packet quoted inside an
+// ICMP error, which IPVS uses to find the connection an error belongs to (ip_vs_in_icmp() /
+// ip_vs_out_icmp(), ipvs-spec §5.6).
+//
+// An error's body is the offending packet's IP header (with options) followed by at least its
+// first 8 bytes of payload, enough for TCP/UDP ports. parseIcmpError() checks the outer ICMP
+// checksum over the whole message (a wrong one is dropped, as IPVS does), checks the quoted IPv4
+// header's shape (not its checksum: routers may quote it after changing it) and fills an
+// IcmpEmbedded, the reusable second descriptor for the quoted header. Nothing allocates.
+
+import { checksum, rd16, rd32 } from './checksum.js';
+import {
+  DROP_BAD_ICMP_CSUM, DROP_BAD_ICMP_INNER, DROP_ICMP_FRAGMENT, DROP_TRUNC_ICMP,
+} from './drop.js';
+import { IP_DADDR, IP_FRAG_OFF, IP_HLEN, IP_OFFSET, IP_PROTO, IP_SADDR } from './ipv4.js';
+import type { PacketDesc } from './packet-desc.js';
+
+export const ICMP_HLEN = 8;
+
+export const ICMP_TYPE = 0;
+export const ICMP_CODE = 1;
+export const ICMP_CSUM = 2;
+/** The 4 "rest of header" bytes: echo id/seq, or unused + next-hop MTU for frag-needed. */
+export const ICMP_REST = 4;
+export const ICMP_MTU = 6;
+
+export const ICMP_ECHOREPLY = 0;
+export const ICMP_DEST_UNREACH = 3;
+export const ICMP_SOURCE_QUENCH = 4;
+export const ICMP_REDIRECT = 5;
+export const ICMP_ECHO = 8;
+export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_PARAMETERPROB = 12;
+
+export const ICMP_NET_UNREACH = 0;
+export const ICMP_HOST_UNREACH = 1;
+export const ICMP_PROT_UNREACH = 2;
+export const ICMP_PORT_UNREACH = 3;
+export const ICMP_FRAG_NEEDED = 4;
+export const ICMP_EXC_TTL = 0;
+
+/** Error types IPVS relates to connections (ip_vs_in_icmp(): DEST_UNREACH, SOURCE_QUENCH, TIME_EXCEEDED). */
+export function isIpvsIcmpError(type: number): boolean {
+  return type === ICMP_DEST_UNREACH || type === ICMP_SOURCE_QUENCH || type === ICMP_TIME_EXCEEDED;
+}
+
+/** Any ICMP error type (never answered with another error, RFC 1122 3.2.2). */
+export function isIcmpError(type: number): boolean {
+  return type === ICMP_DEST_UNREACH || type === ICMP_SOURCE_QUENCH || type === ICMP_REDIRECT
+    || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB;
+}
+
+/** parseIcmpError() result when the ICMP message is not an error IPVS handles: pass it. */
+export const ICMP_NOT_ERROR = 1;
+export const ICMP_EMBEDDED_OK = 0;
+
+/** The quoted packet of an ICMP error; one per worker, overwritten by parseIcmpError(). */
+export class IcmpEmbedded {
+  /** Offset (in the frame's buffer) of the quoted IP header and of its L4 header. */
+  l3Off: number;
+  l4Off: number;
+  ihl: number;
+  proto: number;
+  saddr: number;
+  daddr: number;
+  /** 0 unless TCP/UDP/SCTP with the ports quoted and not a non-first fragment. */
+  sport: number;
+  dport: number;
+  hasPorts: boolean;
+  /** Bytes of the quoted packet present after its IP header. */
+  l4Len: number;
+
+  constructor() {
+    this.l3Off = 0;
+    this.l4Off = 0;
+    this.ihl = 0;
+    this.proto = 0;
+    this.saddr = 0;
+    this.daddr = 0;
+    this.sport = 0;
+    this.dport = 0;
+    this.hasPorts = false;
+    this.l4Len = 0;
+  }
+}
+
+/**
+ * For a parsed ICMP packet `d` (d.proto 1): ICMP_NOT_ERROR for types IPVS does not relate to
+ * connections, ICMP_EMBEDDED_OK with `e` filled, or a drop code.
+ */
+export function parseIcmpError(e: IcmpEmbedded, d: PacketDesc): number {
+  if (!isIpvsIcmpError(d.icmpType)) return ICMP_NOT_ERROR;
+  // DIFF: IPVS reassembles fragmented ICMP first (ip_vs_gather_frags()); uvs drops and counts it.
+  if (d.isFragment) return DROP_ICMP_FRAGMENT;
+  const b = d.buf;
+  const icmpLen = d.ipLen - d.ihl;
+  if (icmpLen < ICMP_HLEN + IP_HLEN) return DROP_TRUNC_ICMP;
+  if (checksum(b, d.l4Off, icmpLen, 0) !== 0) return DROP_BAD_ICMP_CSUM;
+  const l3 = d.l4Off + ICMP_HLEN;
+  const avail = icmpLen - ICMP_HLEN;
+  const vihl = b[l3]!;
+  const ihl = (vihl & 0x0f) << 2;
+  if ((vihl >>> 4) !== 4 || ihl < IP_HLEN || ihl > avail) return DROP_BAD_ICMP_INNER;
+  e.l3Off = l3;
+  e.ihl = ihl;
+  e.l4Off = l3 + ihl;
+  e.l4Len = avail - ihl;
+  e.proto = b[l3 + IP_PROTO]!;
+  e.saddr = rd32(b, l3 + IP_SADDR);
+  e.daddr = rd32(b, l3 + IP_DADDR);
+  const p = e.proto;
+  if ((p === 6 || p === 17 || p === 132) && e.l4Len >= 4 && (rd16(b, l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
+    e.sport = rd16(b, e.l4Off);
+    e.dport = rd16(b, e.l4Off + 2);
+    e.hasPorts = true;
+  } else {
+    e.sport = 0;
+    e.dport = 0;
+    e.hasPorts = false;
+  }
+  return ICMP_EMBEDDED_OK;
+}

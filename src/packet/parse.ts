@@ -1,0 +1,146 @@
+// parseFrame(): one pass over an Ethernet frame that fills the worker's PacketDesc and says what
+// the frame is: IPv4 for the pipeline, ARP, something else to pass on, or a named drop.
+//
+// Checks, in the order the kernel's receive path makes them (ip_rcv_core(), tcp_v4_rcv(),
+// udp_rcv(), icmp_rcv()): Ethernet header present (one 802.1Q tag allowed), IPv4 version 4,
+// header length ≥ 20 and inside the frame, total length ≥ header length and inside the frame
+// (Ethernet padding after it is ignored), header checksum; then for the first fragment (or an
+// unfragmented packet) enough of the TCP/UDP/ICMP header for ports, flags and types, a sane TCP
+// data offset and UDP length. Non-first fragments carry no L4 header: ports stay 0.
+// L4 checksums are not verified (IPVS does not either, except when an application helper rewrites
+// the payload); the transmitters update them incrementally.
+//
+// Never throws and never allocates: every read is bounds-checked against the frame length first.
+
+import { rd16, rd32, sumWords, fold } from './checksum.js';
+import {
+  DROP_BAD_ARP, DROP_BAD_IHL, DROP_BAD_IP_CSUM, DROP_BAD_IP_LEN, DROP_BAD_IP_VERSION, DROP_BAD_TCP_OFF,
+  DROP_BAD_UDP_LEN, DROP_TRUNC_ARP, DROP_TRUNC_ETH, DROP_TRUNC_IP, DROP_TRUNC_L4, PARSE_ARP,
+  PARSE_OK_IPV4, PARSE_OTHER,
+} from './drop.js';
+import { ARP_LEN, ARP_SPA, ARP_TPA, arpIsEtherIpv4 } from './arp.js';
+import { ETH_HLEN, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, VLAN_ETH_HLEN } from './ethernet.js';
+import {
+  IP_DADDR, IP_DF, IP_FRAG_OFF, IP_HLEN, IP_MF, IP_OFFSET, IP_PROTO, IP_SADDR, IP_TOS, IP_TOT_LEN, IP_TTL,
+} from './ipv4.js';
+import { TCP_FLAGS, TCP_HLEN } from './tcp.js';
+import { UDP_HLEN, UDP_LEN } from './udp.js';
+import { ICMP_HLEN } from './icmp.js';
+import type { PacketDesc } from './packet-desc.js';
+
+export {
+  PARSE_OK_IPV4, PARSE_ARP, PARSE_OTHER, DROP_NAMES, DROP_COUNT, DROP_FIRST, isDrop,
+} from './drop.js';
+
+function resetDesc(d: PacketDesc): void {
+  d.ethType = 0;
+  d.l3Off = 0;
+  d.l4Off = 0;
+  d.ihl = 0;
+  d.ipLen = 0;
+  d.proto = 0;
+  d.saddr = 0;
+  d.daddr = 0;
+  d.sport = 0;
+  d.dport = 0;
+  d.tcpFlags = 0;
+  d.ttl = 0;
+  d.tos = 0;
+  d.df = false;
+  d.isFragment = false;
+  d.fwmark = 0;
+  d.icmpType = 0;
+  d.icmpCode = 0;
+}
+
+/**
+ * Parse the frame buf[off, off+len) received on `port` into d. Returns PARSE_OK_IPV4, PARSE_ARP
+ * (d.saddr = sender IP, d.daddr = target IP, d.l3Off = ARP header), PARSE_OTHER, or a DROP_* code.
+ */
+export function parseFrame(d: PacketDesc, buf: Uint8Array, off: number, len: number, port: number): number {
+  d.buf = buf;
+  d.off = off;
+  d.len = len;
+  d.port = port;
+  resetDesc(d);
+  // A frame claiming more bytes than the buffer holds is treated as cut at the buffer's end.
+  if (!(off >= 0) || !(len >= 0)) return DROP_TRUNC_ETH;
+  const end = off + len <= buf.length ? off + len : buf.length;
+  if (end - off < ETH_HLEN) return DROP_TRUNC_ETH;
+
+  let type = rd16(buf, off + 12);
+  let l3 = off + ETH_HLEN;
+  if (type === ETH_P_8021Q) {
+    if (end - off < VLAN_ETH_HLEN) return DROP_TRUNC_ETH;
+    type = rd16(buf, off + 16);
+    l3 = off + VLAN_ETH_HLEN;
+  }
+  d.ethType = type;
+  d.l3Off = l3;
+  const avail = end - l3;
+
+  if (type === ETH_P_ARP) {
+    if (avail < ARP_LEN) return DROP_TRUNC_ARP;
+    if (!arpIsEtherIpv4(buf, l3)) return DROP_BAD_ARP;
+    d.saddr = rd32(buf, l3 + ARP_SPA);
+    d.daddr = rd32(buf, l3 + ARP_TPA);
+    return PARSE_ARP;
+  }
+  if (type !== ETH_P_IP) return PARSE_OTHER;
+
+  // ip_rcv_core()
+  if (avail < IP_HLEN) return DROP_TRUNC_IP;
+  const vihl = buf[l3]!;
+  if ((vihl >>> 4) !== 4) return DROP_BAD_IP_VERSION;
+  const ihl = (vihl & 0x0f) << 2;
+  if (ihl < IP_HLEN) return DROP_BAD_IHL;
+  if (ihl > avail) return DROP_TRUNC_IP;
+  const ipLen = rd16(buf, l3 + IP_TOT_LEN);
+  if (ipLen > avail) return DROP_TRUNC_IP;
+  if (ipLen < ihl) return DROP_BAD_IP_LEN;
+  // ip_fast_csum(): the whole header including the checksum sums to 0xffff.
+  if (fold(sumWords(buf, l3, ihl, 0)) !== 0xffff) return DROP_BAD_IP_CSUM;
+
+  const frag = rd16(buf, l3 + IP_FRAG_OFF);
+  const proto = buf[l3 + IP_PROTO]!;
+  d.ihl = ihl;
+  d.ipLen = ipLen;
+  d.proto = proto;
+  d.tos = buf[l3 + IP_TOS]!;
+  d.ttl = buf[l3 + IP_TTL]!;
+  d.saddr = rd32(buf, l3 + IP_SADDR);
+  d.daddr = rd32(buf, l3 + IP_DADDR);
+  d.df = (frag & IP_DF) !== 0;
+  d.isFragment = (frag & (IP_MF | IP_OFFSET)) !== 0;
+  const l4 = l3 + ihl;
+  d.l4Off = l4;
+  // Non-first fragments: no L4 header, ports stay 0 (ip_vs_fill_iph_skb() sets fragoffs).
+  if ((frag & IP_OFFSET) !== 0) return PARSE_OK_IPV4;
+
+  const l4len = ipLen - ihl;
+  if (proto === 6) {
+    if (l4len < TCP_HLEN) return DROP_TRUNC_L4;
+    const doff = (buf[l4 + 12]! >>> 4) << 2;
+    // A first fragment may legitimately cut TCP options; an unfragmented segment may not.
+    if (doff < TCP_HLEN || (!d.isFragment && doff > l4len)) return DROP_BAD_TCP_OFF;
+    d.sport = rd16(buf, l4);
+    d.dport = rd16(buf, l4 + 2);
+    d.tcpFlags = buf[l4 + TCP_FLAGS]!;
+  } else if (proto === 17) {
+    if (l4len < UDP_HLEN) return DROP_TRUNC_L4;
+    const ulen = rd16(buf, l4 + UDP_LEN);
+    if (!d.isFragment && (ulen < UDP_HLEN || ulen > l4len)) return DROP_BAD_UDP_LEN;
+    d.sport = rd16(buf, l4);
+    d.dport = rd16(buf, l4 + 2);
+  } else if (proto === 1) {
+    if (l4len < ICMP_HLEN) return DROP_TRUNC_L4;
+    d.icmpType = buf[l4]!;
+    d.icmpCode = buf[l4 + 1]!;
+  } else if (proto === 132) {
+    // SCTP common header: ports, verification tag, CRC32c (12 bytes).
+    if (l4len < 12) return DROP_TRUNC_L4;
+    d.sport = rd16(buf, l4);
+    d.dport = rd16(buf, l4 + 2);
+  }
+  return PARSE_OK_IPV4;
+}

@@ -1,0 +1,82 @@
+// NAT ("Masq", ipvsadm -m), as ip_vs_nat_xmit() with tcp/udp_dnat_handler() inbound and
+// handle_response() with tcp/udp_snat_handler() outbound (spec §5.1):
+//   in  (client → real server): daddr := RIP, dport := conn dport
+//   out (real server → client): saddr := VIP, sport := vport
+// Checksums are updated incrementally (RFC 1624) rather than recomputed: the IPv4 header checksum
+// for the address and TTL words, the TCP/UDP checksum for the pseudo-header address and the port
+// in one fold. A UDP checksum of 0 ("none") stays 0; a result of 0 is stored as 0xffff.
+// Fragments: a non-first fragment has no L4 header, only its address changes; the first fragment
+// carries the datagram's L4 checksum, so its update covers the whole datagram.
+// TTL and MTU as for DR (decrement_ttl() then ensure_mtu_is_adequate(); the frame is unchanged on
+// those drops). The real server uses the director as its gateway, so the outbound direction is a
+// forwarded packet and has its TTL decremented as well (ip_forward()).
+
+import { csumReplaceAddrPort, rd16, rd32, wr16, wr32 } from '../packet/checksum.js';
+import { DROP_FRAG_NEEDED, DROP_NAT_PROTO, DROP_TTL_EXPIRED } from '../packet/drop.js';
+import { writeEthMacs } from '../packet/ethernet.js';
+import { IP_CSUM, IP_DADDR, IP_FRAG_OFF, IP_OFFSET, IP_SADDR, IP_TTL } from '../packet/ipv4.js';
+import type { PacketDesc } from '../packet/packet-desc.js';
+import { TCP_CSUM } from '../packet/tcp.js';
+import { CSUM_MANGLED_0, UDP_CSUM } from '../packet/udp.js';
+
+function natRewrite(
+  d: PacketDesc, outbound: boolean, addr: number, port: number,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number, mtu: number,
+): number {
+  const proto = d.proto;
+  if (proto !== 6 && proto !== 17) return -DROP_NAT_PROTO;
+  if (d.ttl <= 1) return -DROP_TTL_EXPIRED;
+  if (d.df && d.ipLen > mtu) return -DROP_FRAG_NEEDED;
+
+  const b = d.buf;
+  const l3 = d.l3Off;
+  const addrOff = l3 + (outbound ? IP_SADDR : IP_DADDR);
+  const oldAddr = rd32(b, addrOff);
+  // IPv4 header: TTL word (ttl<<8 | proto) and the address, one RFC 1624 update.
+  const ttlWord = rd16(b, l3 + IP_TTL);
+  const hc = csumReplaceAddrPort(rd16(b, l3 + IP_CSUM), oldAddr, addr, ttlWord, ttlWord - 0x100);
+  b[l3 + IP_TTL] = d.ttl - 1;
+  wr32(b, addrOff, addr);
+  wr16(b, l3 + IP_CSUM, hc);
+  d.ttl -= 1;
+
+  if ((rd16(b, l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
+    const l4 = d.l4Off;
+    const portOff = l4 + (outbound ? 0 : 2);
+    const oldPort = rd16(b, portOff);
+    wr16(b, portOff, port);
+    if (proto === 6) {
+      // as tcp_fast_csum_update()
+      wr16(b, l4 + TCP_CSUM, csumReplaceAddrPort(rd16(b, l4 + TCP_CSUM), oldAddr, addr, oldPort, port));
+    } else {
+      // as udp_fast_csum_update(): 0 means no checksum and stays 0
+      const c = rd16(b, l4 + UDP_CSUM);
+      if (c !== 0) {
+        const n = csumReplaceAddrPort(c, oldAddr, addr, oldPort, port);
+        wr16(b, l4 + UDP_CSUM, n === 0 ? CSUM_MANGLED_0 : n);
+      }
+    }
+    if (outbound) d.sport = port;
+    else d.dport = port;
+  }
+  if (outbound) d.saddr = addr;
+  else d.daddr = addr;
+  writeEthMacs(b, d.off, srcMac, srcMacOff, dstMac, dstMacOff);
+  return d.len;
+}
+
+/** Client → real server: daddr := rip, dport := rport. Returns the frame length or minus a drop code. */
+export function xmitNatIn(
+  d: PacketDesc, rip: number, rport: number,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number, mtu: number,
+): number {
+  return natRewrite(d, false, rip, rport, srcMac, srcMacOff, dstMac, dstMacOff, mtu);
+}
+
+/** Real server → client: saddr := vip, sport := vport. Returns the frame length or minus a drop code. */
+export function xmitNatOut(
+  d: PacketDesc, vip: number, vport: number,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number, mtu: number,
+): number {
+  return natRewrite(d, true, vip, vport, srcMac, srcMacOff, dstMac, dstMacOff, mtu);
+}

@@ -1,0 +1,96 @@
+// IP tunneling ("Tunnel", ipvsadm -i, ipip type), as ip_vs_tunnel_xmit(): the client's IPv4
+// packet, TTL decremented, is wrapped in an outer IPv4 header (protocol 4) from the director's
+// address to the RIP and sent to the real server's (or gateway's) MAC. The real server decapsulates
+// it on a tunl0 device holding the VIP and answers the client directly.
+//
+// Headroom instead of a copy: the frame sits in a slab slot with free bytes before it. The outer
+// header is written in the 20 bytes just before the inner IP header, and the Ethernet header
+// (with its 802.1Q tag, if any) moves 20 bytes earlier: d.off -= 20, d.len += 20. The inner packet
+// does not move, so d.l3Off/d.l4Off and the parsed fields still describe it.
+// CALLER CONTRACT: at least TUN_HLEN (20) bytes of headroom before d.off (else -DROP_NO_HEADROOM).
+//
+// Outer header (ip_vs_prepare_tunneled_skb(), spec §5.3): version 4, ihl 5, tos = inner DS field
+// with INET_ECN_encapsulate() (CE becomes ECT(0)), total length = inner + 20, DF copied from the
+// inner packet (pmtu_disc = 1), no MF/offset, TTL = inner TTL after the decrement, protocol 4.
+// MTU: the tunnel MTU is mtu - 20; below 68 the packet is dropped; an inner packet with DF longer
+// than mtu - 20 is refused with DROP_FRAG_NEEDED (the caller sends Fragmentation Needed carrying
+// tunnelMtu(mtu)). TTL ≤ 1 → DROP_TTL_EXPIRED first, as in __ip_vs_get_out_rt().
+
+import { checksum, wr16, wr32 } from '../packet/checksum.js';
+import {
+  DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TOO_BIG, DROP_TTL_EXPIRED, DROP_TUN_MTU,
+} from '../packet/drop.js';
+import { writeEthMacs } from '../packet/ethernet.js';
+import {
+  ecnEncapsulate, IP_CSUM, IP_DADDR, IP_DF, IP_FRAG_OFF, IP_HLEN, IP_ID, IP_MAXLEN, IP_PROTO, IP_SADDR,
+  IP_TOS, IP_TOT_LEN, IP_TTL, ipDecreaseTtl,
+} from '../packet/ipv4.js';
+import type { PacketDesc } from '../packet/packet-desc.js';
+
+export const TUN_HLEN = IP_HLEN;
+const IPPROTO_IPIP = 4;
+
+/** The MTU reported in Fragmentation Needed for a tunnel whose route MTU is `mtu`. */
+export function tunnelMtu(mtu: number): number {
+  return mtu - TUN_HLEN;
+}
+
+// Outer IP ids for packets without DF (the kernel's ip_select_ident()). DIFF: one counter per
+// worker instead of the kernel's hashed per-destination counters; DF packets carry id 0.
+let nextIpId = 0;
+
+/** Tests set the id sequence so fixtures are deterministic. */
+export function setTunnelIpId(id: number): void {
+  nextIpId = id & 0xffff;
+}
+
+/**
+ * Encapsulate d for the real server `dstAddr` (RIP), from `srcAddr` (the director's address on the
+ * route to the RIP). Returns the new frame length or minus a drop code. No allocation.
+ */
+export function xmitTunnel(
+  d: PacketDesc, srcAddr: number, dstAddr: number,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number,
+  mtu: number,
+): number {
+  if (d.ttl <= 1) return -DROP_TTL_EXPIRED;
+  const tmtu = mtu - TUN_HLEN;
+  if (tmtu < 68) return -DROP_TUN_MTU;
+  if (d.df && d.ipLen > tmtu) return -DROP_FRAG_NEEDED;
+  if (d.ipLen + TUN_HLEN > IP_MAXLEN) return -DROP_TOO_BIG;
+  const ethLen = d.l3Off - d.off;
+  const newOff = d.off - TUN_HLEN;
+  if (newOff < 0) return -DROP_NO_HEADROOM;
+
+  const b = d.buf;
+  const inner = d.l3Off;
+  ipDecreaseTtl(b, inner);
+  d.ttl -= 1;
+  // Move the Ethernet header (and VLAN tag) into the headroom; the inner packet stays put.
+  b.copyWithin(newOff, d.off, inner);
+  writeEthMacs(b, newOff, srcMac, srcMacOff, dstMac, dstMacOff);
+
+  const o = inner - TUN_HLEN;
+  b[o] = 0x45;
+  b[o + IP_TOS] = ecnEncapsulate(d.tos);
+  wr16(b, o + IP_TOT_LEN, d.ipLen + TUN_HLEN);
+  if (d.df) {
+    wr16(b, o + IP_ID, 0);
+    wr16(b, o + IP_FRAG_OFF, IP_DF);
+  } else {
+    wr16(b, o + IP_ID, nextIpId);
+    nextIpId = (nextIpId + 1) & 0xffff;
+    wr16(b, o + IP_FRAG_OFF, 0);
+  }
+  b[o + IP_TTL] = d.ttl;
+  b[o + IP_PROTO] = IPPROTO_IPIP;
+  wr16(b, o + IP_CSUM, 0);
+  wr32(b, o + IP_SADDR, srcAddr);
+  wr32(b, o + IP_DADDR, dstAddr);
+  wr16(b, o + IP_CSUM, checksum(b, o, TUN_HLEN, 0));
+
+  d.off = newOff;
+  // Ethernet padding after the inner packet (short frames) is not carried into the tunnel.
+  d.len = ethLen + TUN_HLEN + d.ipLen;
+  return d.len;
+}
