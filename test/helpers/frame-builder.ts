@@ -102,7 +102,8 @@ type Layer =
   | { kind: 'udp'; o: UdpOpts }
   | { kind: 'icmp'; o: IcmpOpts }
   | { kind: 'arp'; o: ArpOpts }
-  | { kind: 'payload'; bytes: Uint8Array };
+  | { kind: 'payload'; bytes: Uint8Array }
+  | { kind: 'pad'; to: number };
 
 export interface SlabFrame {
   buf: Uint8Array;
@@ -266,11 +267,24 @@ export class FrameBuilder {
     return this.add({ kind: 'payload', bytes: bytes(b) });
   }
 
+  /** Ethernet padding: zeros after everything else up to `minLen` bytes (e.g. 60), outside IP. */
+  padTo(minLen: number): FrameBuilder {
+    return this.add({ kind: 'pad', to: minLen });
+  }
+
   /** The frame's bytes, with every length and checksum computed. */
   build(): Uint8Array {
     let inner: Uint8Array = new Uint8Array(0);
+    let padTo = 0;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      inner = this.encode(i, inner);
+      const l = this.layers[i]!;
+      if (l.kind === 'pad') padTo = Math.max(padTo, l.to);
+      else inner = this.encode(i, inner);
+    }
+    if (inner.length < padTo) {
+      const out = new Uint8Array(padTo);
+      out.set(inner);
+      return out;
     }
     return inner;
   }
@@ -286,7 +300,10 @@ export class FrameBuilder {
   }
 
   private next(i: number): Layer | undefined {
-    return this.layers[i + 1];
+    for (let j = i + 1; j < this.layers.length; j++) {
+      if (this.layers[j]!.kind !== 'pad') return this.layers[j];
+    }
+    return undefined;
   }
 
   private enclosingIp(i: number): Ipv4Opts {
@@ -302,6 +319,8 @@ export class FrameBuilder {
     switch (l.kind) {
       case 'payload':
         return concat(l.bytes, inner);
+      case 'pad':
+        return inner;
       case 'eth': {
         const o = l.o;
         const nx = this.next(i);
