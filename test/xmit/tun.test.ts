@@ -1,0 +1,90 @@
+// TUN (IP-in-IP) fixtures: the outer header is written into headroom; compared with an IP-in-IP
+// frame built from scratch.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PacketDesc } from '../../src/packet/packet-desc.js';
+import { parseFrame, PARSE_OK_IPV4 } from '../../src/packet/parse.js';
+import { DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TTL_EXPIRED, DROP_TUN_MTU } from '../../src/packet/drop.js';
+import { setTunnelIpId, tunnelMtu, xmitTunnel } from '../../src/xmit/tun.js';
+import { eth, frameDiff, type FrameBuilder, type Ipv4Opts } from '../helpers/frame-builder.js';
+import {
+  CLIENT, DIP, dip, DIRECTOR_MAC, directorMac, RIP_REMOTE, ripRemote, ROUTER_MAC, RS_MAC, rsMac, VIP,
+} from './topology.js';
+
+function run(input: FrameBuilder, mtu = 1500, headroom = 64): { r: number; d: PacketDesc; frame: Uint8Array; inputOff: number } {
+  const s = input.inSlab({ headroom });
+  const d = new PacketDesc();
+  expect(parseFrame(d, s.buf, s.off, s.len, 0)).toBe(PARSE_OK_IPV4);
+  const r = xmitTunnel(d, dip, ripRemote, directorMac, 0, rsMac, 0, mtu);
+  return { r, d, frame: s.buf.slice(d.off, d.off + (r > 0 ? r : d.len)), inputOff: s.off };
+}
+
+const inEth = { src: ROUTER_MAC, dst: DIRECTOR_MAC };
+const outEth = { src: DIRECTOR_MAC, dst: RS_MAC };
+
+describe('xmitTunnel (TUN, ipip)', () => {
+  beforeEach(() => setTunnelIpId(0x100));
+
+  const cases: [string, Ipv4Opts, number, number | undefined, number][] = [
+    // name, inner header, expected outer tos, vlan, expected outer id
+    ['TCP with DF: outer DF, id 0', { src: CLIENT, dst: VIP, ttl: 64, df: true, id: 0x4242, tos: 0x10 }, 0x10, undefined, 0],
+    ['no DF: outer id from the counter', { src: CLIENT, dst: VIP, ttl: 50, id: 0x4242 }, 0, undefined, 0x100],
+    ['ECN CE becomes ECT(0) outside, DSCP copied', { src: CLIENT, dst: VIP, ttl: 64, df: true, tos: 0xbb }, 0xba, undefined, 0],
+    ['ECT(1) copied', { src: CLIENT, dst: VIP, ttl: 64, df: true, tos: 0x01 }, 0x01, undefined, 0],
+    ['VLAN tag moves with the Ethernet header', { src: CLIENT, dst: VIP, ttl: 3, options: [1, 1, 1, 0] }, 0, 12, 0x100],
+  ];
+  for (const [name, ipo, outerTos, vlan, outerId] of cases) {
+    it(name, () => {
+      const l4 = (b: FrameBuilder): FrameBuilder => b.tcp({ sport: 40000, dport: 80, flags: 'S', seq: 9 }).payload(20);
+      const input = l4(eth({ ...inEth, vlan }).ipv4(ipo));
+      const want = l4(eth({ ...outEth, vlan })
+        .ipv4({ src: DIP, dst: RIP_REMOTE, ttl: ipo.ttl! - 1, tos: outerTos, df: ipo.df, id: outerId })
+        .ipv4({ ...ipo, ttl: ipo.ttl! - 1 })).build();
+      const { r, d, frame, inputOff } = run(input);
+      expect(frameDiff(frame, want)).toBeNull();
+      expect(r).toBe(want.length);
+      expect(d.off).toBe(inputOff - 20);
+      expect(d.len).toBe(want.length);
+      // The inner packet did not move: the parsed offsets still describe it.
+      expect(d.buf[d.l3Off + 9]).toBe(6);
+    });
+  }
+
+  it('advances the outer id for each packet without DF', () => {
+    const input = eth(inEth).ipv4({ src: CLIENT, dst: VIP }).udp({ sport: 1, dport: 2 });
+    const a = run(input);
+    const b = run(input);
+    expect([(a.frame[18]! << 8) | a.frame[19]!, (b.frame[18]! << 8) | b.frame[19]!]).toEqual([0x100, 0x101]);
+  });
+
+  it('does not carry Ethernet padding into the tunnel', () => {
+    const inner = { src: CLIENT, dst: VIP, ttl: 64, df: true };
+    const input = eth(inEth).ipv4(inner).tcp({ sport: 1, dport: 80, flags: 'R' }).padTo(60);
+    const want = eth(outEth).ipv4({ src: DIP, dst: RIP_REMOTE, ttl: 63, df: true }).ipv4({ ...inner, ttl: 63 })
+      .tcp({ sport: 1, dport: 80, flags: 'R' }).build();
+    expect(frameDiff(run(input).frame, want)).toBeNull();
+  });
+
+  it('applies the tunnel MTU (mtu - 20) to DF packets only, and refuses a tunnel MTU below 68', () => {
+    const big = (df: boolean): FrameBuilder => eth(inEth).ipv4({ src: CLIENT, dst: VIP, df }).udp({ sport: 1, dport: 2 }).payload(1452);
+    // inner total length 1480 = 1500 - 20 fits; 1481 does not
+    expect(run(big(true)).r).toBe(14 + 1500);
+    expect(run(big(true).payload(1)).r).toBe(-DROP_FRAG_NEEDED);
+    expect(tunnelMtu(1500)).toBe(1480);
+    expect(run(big(false).payload(1)).r).toBe(14 + 1501);
+    const small = eth(inEth).ipv4({ src: CLIENT, dst: VIP }).udp({ sport: 1, dport: 2 });
+    expect(run(small, 87).r).toBe(-DROP_TUN_MTU);
+    expect(run(small, 88).r).toBeGreaterThan(0);
+  });
+
+  it('refuses TTL ≤ 1 and missing headroom, leaving the frame unchanged', () => {
+    const expired = eth(inEth).ipv4({ src: CLIENT, dst: VIP, ttl: 1 }).udp({ sport: 1, dport: 2 });
+    const e = run(expired);
+    expect(e.r).toBe(-DROP_TTL_EXPIRED);
+    expect(frameDiff(e.frame, expired.build())).toBeNull();
+    const ok = eth(inEth).ipv4({ src: CLIENT, dst: VIP }).udp({ sport: 1, dport: 2 });
+    const n = run(ok, 1500, 19);
+    expect(n.r).toBe(-DROP_NO_HEADROOM);
+    expect(frameDiff(n.frame, ok.build())).toBeNull();
+    expect(run(ok, 1500, 20).r).toBeGreaterThan(0);
+  });
+});
