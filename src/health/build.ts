@@ -1,0 +1,97 @@
+// From a parsed keepalived.conf (src/model/keepalived.ts) to the manager's input: every checker
+// block of every real_server is parsed by its kind (registry.ts) with the defaults it inherits,
+// as check_data.c resolves them: real_server-level retry, delay_before_retry, warmup,
+// delay_loop, connect_timeout and alpha override the virtual_server's; a checker's own keywords
+// override both. Problems come back as `file:line: message`; a block that cannot run is dropped.
+
+import type { ConfNode, KaRealServer, KaVirtualServer, KeepalivedConfig } from '../model/keepalived.js';
+import type { CheckerContext, ParsedChecker } from './checker.js';
+import { HealthManager, type HealthOptions, type RealServerSpec, type VirtualServerInput } from './manager.js';
+import { readBool, readTimerMs, readUnsigned } from './options.js';
+import { checkerKind } from './registry.js';
+
+/** keepalived's default connect_timeout. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** keepalived's default delay_loop. */
+export const DEFAULT_DELAY_LOOP_MS = 60_000;
+
+export interface HealthBuild {
+  input: VirtualServerInput[];
+  problems: string[];
+}
+
+function childArgs(node: ConfNode, keyword: string): ConfNode | undefined {
+  let found: ConfNode | undefined;
+  for (const c of node.children ?? []) if (c.keyword === keyword) found = c;
+  return found;
+}
+
+function buildRealServer(vs: KaVirtualServer, rs: KaRealServer, problems: string[], problem: (n: ConfNode, m: string) => void): RealServerSpec {
+  const base: CheckerContext = {
+    af: rs.dest.af,
+    rsAddr: rs.dest.addr,
+    rsPort: rs.dest.port,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    delayLoopMs: vs.delayLoopS > 0 ? Math.round(vs.delayLoopS * 1000) : DEFAULT_DELAY_LOOP_MS,
+    rsRetry: null,
+    rsDelayBeforeRetryMs: null,
+    rsWarmupMs: null,
+    alpha: vs.alpha,
+    virtualhost: vs.virtualhost,
+    problem,
+  };
+  // virtual_server and real_server level connect_timeout; real_server level timing keywords.
+  const vsTimeout = childArgs(vs.node, 'connect_timeout');
+  if (vsTimeout) base.connectTimeoutMs = readTimerMs(vsTimeout, base, 1) ?? base.connectTimeoutMs;
+  const n = rs.node;
+  const t = childArgs(n, 'connect_timeout');
+  if (t) base.connectTimeoutMs = readTimerMs(t, base, 1) ?? base.connectTimeoutMs;
+  const dl = childArgs(n, 'delay_loop');
+  if (dl) base.delayLoopMs = readTimerMs(dl, base, 1) ?? base.delayLoopMs;
+  const r = childArgs(n, 'retry');
+  if (r) base.rsRetry = readUnsigned(r, base, 0, 0xffffffff);
+  const dbr = childArgs(n, 'delay_before_retry');
+  if (dbr) base.rsDelayBeforeRetryMs = readTimerMs(dbr, base, 0);
+  const w = childArgs(n, 'warmup');
+  if (w) base.rsWarmupMs = readTimerMs(w, base, 0);
+  const a = childArgs(n, 'alpha');
+  if (a) base.alpha = readBool(a, base) ?? base.alpha;
+
+  const checkers: ParsedChecker[] = [];
+  for (const block of rs.checkers) {
+    const kind = checkerKind(block.keyword);
+    if (!kind) {
+      problems.push(`${block.file}:${block.line}: unknown checker '${block.keyword}'`);
+      continue;
+    }
+    const pc = kind.parse(block, base);
+    if (pc) checkers.push(pc);
+  }
+  return { dest: rs.dest, inhibit: rs.inhibitOnFailure, notifyUp: rs.notifyUp, notifyDown: rs.notifyDown, checkers };
+}
+
+/** Parse every checker of a keepalived config; nothing runs yet. */
+export function buildHealthInput(cfg: KeepalivedConfig): HealthBuild {
+  const problems: string[] = [];
+  const problem = (node: ConfNode, message: string): void => {
+    problems.push(`${node.file}:${node.line}: ${message}`);
+  };
+  const input: VirtualServerInput[] = cfg.virtualServers.map((vs) => ({
+    service: vs.service,
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    quorumUp: vs.quorumUp,
+    quorumDown: vs.quorumDown,
+    omega: vs.omega,
+    sorryServer: vs.sorryServer,
+    sorryServerInhibit: vs.sorryServerInhibit,
+    realServers: vs.realServers.map((rs) => buildRealServer(vs, rs, problems, problem)),
+  }));
+  return { input, problems };
+}
+
+/** Build a manager for `uvs run --keepalived FILE`; the caller decides what problems mean. */
+export function createHealthManager(cfg: KeepalivedConfig, opts: HealthOptions): { manager: HealthManager; problems: string[] } {
+  const { input, problems } = buildHealthInput(cfg);
+  return { manager: new HealthManager(input, opts), problems };
+}

@@ -1,0 +1,8 @@
+// Public surface of src/health for the daemon and `uvs lint`.
+
+export type { Checker, CheckResult, CheckerTiming, ParsedChecker } from './checker.js';
+export type { TableEditor, ExecResult } from './table-editor.js';
+export { HealthManager, type HealthOptions, type HealthLogger, type HealthStatus, type VirtualServerInput, type RealServerSpec } from './manager.js';
+export { buildHealthInput, createHealthManager } from './build.js';
+export { checkerKeywords } from './registry.js';
+export { FakeTimers, realTimers, type HealthTimers } from './timers.js';

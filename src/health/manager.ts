@@ -1,0 +1,564 @@
+// The health check manager: keepalived's check scheduler and ipwrapper.c state machine.
+//
+// Every checker runs on its own timer. A run is a Promise bounded by a hard timeout
+// (checker.timeoutMs + margin); one that does not settle by then is aborted, logged and counted
+// as a hung failure. After each result, as tcp_epilog()/check_update_svr_checker_state():
+//   success, or failure with retry_it >= retry, or failure of a checker already down:
+//       next run after delay_loop, retry_it = 0; a success of a down checker, or a failure of an
+//       up one, changes the checker's state (update_svr_checker_state());
+//   other failures: next run after delay_before_retry, retry_it++.
+// So a real server goes DOWN after retry+1 consecutive failures and comes back on the first
+// success. A real server is alive when none of its checkers has failed (num_failed_checkers ==
+// 0). Alive changes go to the table via ipvsadm commands (perform_svr_state()): add (`-a`), or
+// remove (`-d`); with inhibit_on_failure the dest stays and its weight goes to 0 (`-e -w 0`)
+// and back. Real servers start alive unless their checkers are in alpha mode.
+// Quorum (update_quorum_state()): the sum of weights of alive real servers against quorum with
+// hysteresis (gain at >= quorum + hysteresis, lose below quorum - hysteresis); losing it runs
+// quorum_down and, with a sorry_server, swaps every alive real server out for the sorry server;
+// gaining it runs quorum_up and swaps them back. MISC_CHECK misc_dynamic sets weights
+// (update_svr_wgt()). notify_up/notify_down run on every alive change, never awaited. omega:
+// at stop, notify_down for every alive real server and quorum_down for the service.
+// Checks never touch the datapath: the only output is TableEditor.execute().
+
+import type { DestConfig } from '../model/config.js';
+import { serviceLabel } from '../model/config.js';
+import type { CheckResult, ParsedChecker } from './checker.js';
+import { runScript as defaultRunScript, type ScriptRunner, type ScriptOutcome } from './scripts.js';
+import { addDestArgv, addServiceArgv, delDestArgv, delServiceArgv, editDestArgv, type TableEditor } from './table-editor.js';
+import { realTimers, type HealthTimers } from './timers.js';
+import { CheckerState, RealServerState, VirtualServerState, type VirtualServerSpec } from './state.js';
+
+/** pino-compatible: pino's logger satisfies it. */
+export interface HealthLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const silentLogger: HealthLogger = { info: () => {}, warn: () => {} };
+
+export interface HealthOptions {
+  editor: TableEditor;
+  logger?: HealthLogger;
+  timers?: HealthTimers;
+  /** Warmup jitter source in [0, 1); keepalived uses random(). */
+  random?: () => number;
+  runScript?: ScriptRunner;
+  /** Bound on notify/quorum scripts (killed after). Default 10 s. */
+  scriptTimeoutMs?: number;
+  /** Added to a checker's own timeout before it is declared hung. Default 1 s. */
+  hungMarginMs?: number;
+  /** Create the services (`-A`) at start and delete them at stop, as keepalived. Default true. */
+  manageServices?: boolean;
+  /** keepalived's BOOTSTRAP_DELAY before the first check (plus warmup jitter). Default 1 s. */
+  bootstrapDelayMs?: number;
+}
+
+export interface RealServerSpec {
+  dest: DestConfig;
+  inhibit: boolean;
+  notifyUp: string;
+  notifyDown: string;
+  checkers: ParsedChecker[];
+}
+
+export interface VirtualServerInput extends VirtualServerSpec {
+  realServers: RealServerSpec[];
+}
+
+export interface CheckerStatus {
+  type: string;
+  target: string;
+  up: boolean;
+  hasRun: boolean;
+  retryIt: number;
+  retry: number;
+  delayLoopMs: number;
+  delayBeforeRetryMs: number;
+  running: boolean;
+  lastOk: boolean;
+  lastReason: string;
+}
+
+export interface RealServerStatus {
+  dest: string;
+  alive: boolean;
+  inTable: boolean;
+  tableWeight: number;
+  weight: number;
+  effectiveWeight: number;
+  inhibit: boolean;
+  failedCheckers: number;
+  checks: number;
+  failures: number;
+  hung: number;
+  transitions: number;
+  lastReason: string;
+  checkers: CheckerStatus[];
+}
+
+export interface VirtualServerStatus {
+  service: string;
+  quorum: number;
+  hysteresis: number;
+  quorumUp: boolean;
+  liveWeight: number;
+  sorryServer: { dest: string; active: boolean } | null;
+  realServers: RealServerStatus[];
+}
+
+export interface HealthStatus {
+  running: boolean;
+  virtualServers: VirtualServerStatus[];
+}
+
+export class HealthManager {
+  readonly vss: VirtualServerState[] = [];
+  private readonly editor: TableEditor;
+  private readonly log: HealthLogger;
+  private readonly timers: HealthTimers;
+  private readonly random: () => number;
+  private readonly runScriptFn: ScriptRunner;
+  private readonly scriptTimeoutMs: number;
+  private readonly hungMarginMs: number;
+  private readonly manageServices: boolean;
+  private readonly bootstrapDelayMs: number;
+  private running = false;
+  /** Scripts started and not yet finished (tests and shutdown may await them). */
+  readonly scripts = new Set<Promise<ScriptOutcome>>();
+
+  constructor(input: VirtualServerInput[], opts: HealthOptions) {
+    this.editor = opts.editor;
+    this.log = opts.logger ?? silentLogger;
+    this.timers = opts.timers ?? realTimers;
+    this.random = opts.random ?? Math.random;
+    this.runScriptFn = opts.runScript ?? defaultRunScript;
+    this.scriptTimeoutMs = opts.scriptTimeoutMs ?? 10_000;
+    this.hungMarginMs = opts.hungMarginMs ?? 1000;
+    this.manageServices = opts.manageServices ?? true;
+    this.bootstrapDelayMs = opts.bootstrapDelayMs ?? 1000;
+    for (const v of input) {
+      const vs = new VirtualServerState(v, serviceLabel(v.service));
+      for (const r of v.realServers) {
+        const rs = new RealServerState(vs, r.dest, r.inhibit, r.notifyUp, r.notifyDown);
+        for (const pc of r.checkers) rs.checkers.push(new CheckerState(rs, pc.checker, pc.timing));
+        vs.rs.push(rs);
+      }
+      this.vss.push(vs);
+    }
+  }
+
+  /** init_services() then register_checkers_thread(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const vs of this.vss) this.initService(vs);
+    for (const vs of this.vss) {
+      for (const rs of vs.rs) {
+        for (const cs of rs.checkers) {
+          const warm = cs.timing.warmupMs ? Math.floor(cs.timing.warmupMs * this.random()) : 0;
+          cs.timer = this.timers.set(() => this.launch(cs), this.bootstrapDelayMs + warm);
+        }
+      }
+    }
+  }
+
+  /**
+   * Stop every checker (running probes are aborted). omega: notify_down for alive real servers
+   * and quorum_down, as clear_services(). With manageServices the dests and services are
+   * removed. Resolves when the omega scripts have finished (each bounded by its timeout).
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const vs of this.vss) {
+      for (const rs of vs.rs) {
+        for (const cs of rs.checkers) {
+          if (cs.timer !== null) this.timers.clear(cs.timer);
+          cs.timer = null;
+          cs.abort?.abort(new Error('stopped'));
+          cs.abort = null;
+        }
+      }
+    }
+    const pending: Promise<ScriptOutcome>[] = [];
+    for (const vs of this.vss) {
+      for (const rs of vs.rs) {
+        if (this.manageServices && rs.set) this.exec(delDestArgv(vs.spec.service, rs.dest), `shutting down ${rs.label}`);
+        rs.set = false;
+        rs.tableWeight = -1;
+        if (!rs.alive) continue;
+        rs.alive = false;
+        if (vs.spec.omega && rs.notifyDown) pending.push(this.notify(rs.notifyDown, vs, rs.label, 'DOWN'));
+      }
+      if (vs.sorry && vs.sorry.set && this.manageServices) this.exec(delDestArgv(vs.spec.service, vs.sorry.dest), `removing sorry server ${vs.sorry.label}`);
+      if (vs.sorry) {
+        vs.sorry.alive = false;
+        vs.sorry.set = false;
+      }
+      vs.quorumUp = false;
+      if (vs.spec.omega && vs.spec.quorumDown) pending.push(this.notify(vs.spec.quorumDown, vs, '', 'DOWN'));
+      if (this.manageServices && vs.created) this.exec(delServiceArgv(vs.spec.service), `removing ${vs.label}`);
+      vs.created = false;
+    }
+    await Promise.all(pending);
+  }
+
+  status(): HealthStatus {
+    return {
+      running: this.running,
+      virtualServers: this.vss.map((vs) => ({
+        service: vs.label,
+        quorum: vs.spec.quorum,
+        hysteresis: vs.spec.hysteresis,
+        quorumUp: vs.quorumUp,
+        liveWeight: this.weighLive(vs),
+        sorryServer: vs.sorry ? { dest: vs.sorry.label, active: vs.sorry.alive } : null,
+        realServers: vs.rs.map((rs) => ({
+          dest: rs.label,
+          alive: rs.alive,
+          inTable: rs.set,
+          tableWeight: rs.tableWeight,
+          weight: rs.iweight,
+          effectiveWeight: rs.effectiveWeight,
+          inhibit: rs.inhibit,
+          failedCheckers: rs.numFailed,
+          ...rs.counters,
+          lastReason: rs.lastReason,
+          checkers: rs.checkers.map((cs) => ({
+            type: cs.checker.type,
+            target: cs.checker.target,
+            up: cs.isUp,
+            hasRun: cs.hasRun,
+            retryIt: cs.retryIt,
+            retry: cs.timing.retry,
+            delayLoopMs: cs.timing.delayLoopMs,
+            delayBeforeRetryMs: cs.timing.delayBeforeRetryMs,
+            running: cs.abort !== null,
+            lastOk: cs.lastOk,
+            lastReason: cs.lastReason,
+          })),
+        })),
+      })),
+    };
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  private launch(cs: CheckerState): void {
+    cs.timer = null;
+    if (!this.running) return;
+    const rs = cs.rs;
+    rs.counters.checks++;
+    cs.runs++;
+    const ac = new AbortController();
+    cs.abort = ac;
+    const hardMs = cs.checker.timeoutMs + this.hungMarginMs;
+    let settled = false;
+    const hung = this.timers.set(() => {
+      if (settled) return;
+      settled = true;
+      ac.abort(new Error('hung'));
+      rs.counters.hung++;
+      this.log.warn(
+        { service: rs.vs.label, dest: rs.label, checker: cs.checker.type, timeoutMs: hardMs },
+        `${cs.checker.type} on ${rs.label} hung: no result within ${hardMs} ms, aborted`,
+      );
+      this.onResult(cs, ac, { ok: false, reason: `hung: no result within ${hardMs} ms`, weight: null, exitCode: null, hung: true });
+    }, hardMs);
+    let p: Promise<CheckResult>;
+    try {
+      p = cs.checker.run(ac.signal);
+    } catch (err) {
+      p = Promise.resolve({ ok: false, reason: `checker threw: ${(err as Error).message}`, weight: null, exitCode: null, hung: false });
+    }
+    p.then(
+      (res) => {
+        if (settled) return;
+        settled = true;
+        this.timers.clear(hung);
+        if (res.hung) rs.counters.hung++;
+        this.onResult(cs, ac, res);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.timers.clear(hung);
+        this.onResult(cs, ac, { ok: false, reason: `checker error: ${(err as Error)?.message ?? String(err)}`, weight: null, exitCode: null, hung: false });
+      },
+    );
+  }
+
+  private onResult(cs: CheckerState, ac: AbortController, res: CheckResult): void {
+    if (cs.abort === ac) cs.abort = null;
+    if (!this.running) return;
+    const rs = cs.rs;
+    cs.lastOk = res.ok;
+    cs.lastReason = res.reason;
+    rs.lastReason = `${cs.checker.type}: ${res.reason}`;
+    if (!res.ok) rs.counters.failures++;
+
+    // misc_dynamic: a new exit code sets the weight (exit 0: back to the configured weight).
+    if (res.ok && res.weight !== null && res.exitCode !== null && res.exitCode !== cs.lastExitCode) {
+      cs.lastExitCode = res.exitCode;
+      this.updateWeight(rs, res.weight < 0 ? rs.iweight : res.weight, `${cs.checker.type} exit ${res.exitCode}`);
+    }
+
+    let delay: number;
+    if (res.ok || cs.retryIt >= cs.timing.retry || (!cs.isUp && cs.hasRun)) {
+      delay = cs.timing.delayLoopMs;
+      const failedAfter = cs.retryIt;
+      cs.retryIt = 0;
+      if (res.ok && (!cs.isUp || !cs.hasRun)) this.updateCheckerState(cs, true, `${cs.checker.type} ${res.reason}`);
+      else if (!res.ok && (cs.isUp || !cs.hasRun)) {
+        const why = failedAfter ? `${cs.checker.type} failed after ${failedAfter} retries: ${res.reason}` : `${cs.checker.type} failed: ${res.reason}`;
+        this.updateCheckerState(cs, false, why);
+      }
+    } else {
+      delay = cs.timing.delayBeforeRetryMs;
+      cs.retryIt++;
+    }
+    cs.hasRun = true;
+    cs.timer = this.timers.set(() => this.launch(cs), delay);
+  }
+
+  // ---- keepalived ipwrapper.c --------------------------------------------------------------
+
+  /** update_svr_checker_state() */
+  private updateCheckerState(cs: CheckerState, alive: boolean, reason: string): void {
+    const rs = cs.rs;
+    if (cs.isUp === alive) {
+      if (!cs.hasRun) {
+        if (cs.timing.alpha || !alive) this.rsNotifies(rs);
+        cs.hasRun = true;
+      }
+      return;
+    }
+    cs.hasRun = true;
+    if (alive) {
+      if (rs.numFailed <= 1 && !this.performSvrState(rs, true, reason)) return;
+    } else if (rs.numFailed === 0 && !this.performSvrState(rs, false, reason)) return;
+    this.setCheckerState(cs, alive);
+  }
+
+  /** set_checker_state() */
+  private setCheckerState(cs: CheckerState, up: boolean): void {
+    if (cs.isUp === up) return;
+    cs.isUp = up;
+    if (!up) cs.rs.numFailed++;
+    else if (cs.rs.numFailed) cs.rs.numFailed--;
+  }
+
+  /** perform_svr_state(): move an alive change into the table. */
+  private performSvrState(rs: RealServerState, alive: boolean, reason: string): boolean {
+    if (rs.alive === alive) return true;
+    const vs = rs.vs;
+    const verb = alive ? (rs.inhibit ? 'Enabling' : 'Adding') : rs.inhibit ? 'Disabling' : 'Removing';
+    const prep = rs.inhibit ? 'of' : alive ? 'to' : 'from';
+    this.log.info(
+      { service: vs.label, dest: rs.label, alive, reason },
+      `${verb} service ${rs.label} ${prep} VS ${vs.label}: ${reason}`,
+    );
+    if (vs.quorumUp || !vs.sorry || !vs.sorry.alive) {
+      const ok = alive ? this.addDest(rs, rs.effectiveWeight) : this.delDest(rs);
+      if (!ok) return false;
+    }
+    rs.alive = alive;
+    rs.counters.transitions++;
+    rs.lastChangeMs = this.timers.now();
+    this.rsNotifies(rs);
+    this.updateQuorum(vs, false);
+    return true;
+  }
+
+  /** update_svr_wgt() */
+  private updateWeight(rs: RealServerState, weight: number, reason: string): void {
+    const old = rs.effectiveWeight;
+    rs.effectiveWeight = weight;
+    if (weight === old) return;
+    const vs = rs.vs;
+    this.log.info(
+      { service: vs.label, dest: rs.label, from: old, to: weight, reason },
+      `Changing weight from ${old} to ${weight} for ${rs.alive ? '' : 'in'}active service ${rs.label} of VS ${vs.label}: ${reason}`,
+    );
+    if (rs.set && rs.alive && (vs.quorumUp || !vs.sorry || !vs.sorry.alive)) this.addDest(rs, weight);
+    this.updateQuorum(vs, false);
+  }
+
+  private weighLive(vs: VirtualServerState): number {
+    let sum = 0;
+    for (const rs of vs.rs) if (rs.alive) sum += rs.effectiveWeight;
+    return sum;
+  }
+
+  /** update_quorum_state() */
+  private updateQuorum(vs: VirtualServerState, init: boolean): void {
+    const sum = this.weighLive(vs);
+    const { quorum, hysteresis } = vs.spec;
+    const threshold = quorum + (vs.quorumUp ? -1 : 1) * hysteresis;
+    if (!vs.quorumUp && sum >= threshold) {
+      vs.quorumUp = true;
+      this.log.info(
+        { service: vs.label, quorum, hysteresis, liveWeight: sum },
+        `${init ? 'Starting with quorum up' : 'Gained quorum'} ${quorum}+${hysteresis}=${threshold} <= ${sum} for VS ${vs.label}`,
+      );
+      if (vs.sorry && vs.sorry.alive) {
+        this.log.info({ service: vs.label, dest: vs.sorry.label }, `${vs.sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${vs.sorry.label} from VS ${vs.label}`);
+        this.delSorry(vs);
+        vs.sorry.alive = false;
+        this.performQuorumState(vs, true);
+      }
+      this.vsNotifies(vs);
+      return;
+    }
+    if ((vs.quorumUp && (!sum || sum < threshold)) || (init && !vs.quorumUp && vs.sorry && !vs.sorry.alive)) {
+      vs.quorumUp = false;
+      this.log.info(
+        { service: vs.label, quorum, hysteresis, liveWeight: sum },
+        `${init ? 'Starting with quorum down' : 'Lost quorum'} ${quorum}-${hysteresis}=${threshold} > ${sum} for VS ${vs.label}`,
+      );
+      if (vs.sorry && !vs.sorry.alive) {
+        this.log.info({ service: vs.label, dest: vs.sorry.label }, `${vs.sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${vs.sorry.label} to VS ${vs.label}`);
+        this.performQuorumState(vs, false);
+        this.addSorry(vs);
+        vs.sorry.alive = true;
+      }
+      this.vsNotifies(vs);
+    }
+  }
+
+  /** perform_quorum_state(): add or remove every alive real server. */
+  private performQuorumState(vs: VirtualServerState, add: boolean): void {
+    this.log.info({ service: vs.label, add }, `${add ? 'Adding alive servers to' : 'Removing alive servers from'} the pool for VS ${vs.label}`);
+    for (const rs of vs.rs) {
+      if (!rs.alive) continue;
+      if (add) this.addDest(rs, rs.effectiveWeight);
+      else this.delDest(rs);
+    }
+  }
+
+  /** init_service_vs() / init_service_rs() */
+  private initService(vs: VirtualServerState): void {
+    if (this.manageServices) {
+      const r = this.editor.execute(addServiceArgv(vs.spec.service));
+      if (r.code === 0) vs.created = true;
+      else if (!/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create VS ${vs.label}: ${r.stderr.trim()}`);
+    }
+    for (const rs of vs.rs) {
+      for (const cs of rs.checkers) if (!cs.isUp) rs.numFailed++;
+      if ((!rs.numFailed && !rs.alive) || (rs.inhibit && !rs.set)) {
+        this.addDest(rs, rs.numFailed ? 0 : rs.effectiveWeight);
+        if (!rs.numFailed) rs.alive = true;
+      }
+    }
+    this.updateQuorum(vs, true);
+    if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
+      if (this.run(addDestArgv(vs.spec.service, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
+    }
+  }
+
+  // ---- ipvs_cmd() ---------------------------------------------------------------------------
+
+  private run(argv: string[], what: string): boolean {
+    const r = this.exec(argv, what);
+    return r.code === 0;
+  }
+
+  private exec(argv: string[], what: string): { code: number; stderr: string } {
+    let r: { code: number; stderr: string };
+    try {
+      r = this.editor.execute(argv);
+    } catch (err) {
+      r = { code: 2, stderr: (err as Error).message };
+    }
+    if (r.code !== 0) this.log.warn({ argv, stderr: r.stderr }, `ipvsadm ${argv.join(' ')} failed (${what}): ${r.stderr.trim()}`);
+    return r;
+  }
+
+  /** LVS_CMD_ADD_DEST: -a, or -e when the dest is already in (inhibited, or added elsewhere). */
+  private addDest(rs: RealServerState, weight: number): boolean {
+    const svc = rs.vs.spec.service;
+    if (rs.set) {
+      if (!this.run(editDestArgv(svc, rs.dest, weight), `restoring ${rs.label}`)) return false;
+    } else {
+      const r = this.editor.execute(addDestArgv(svc, rs.dest, weight));
+      if (r.code !== 0) {
+        if (!/exist/i.test(r.stderr) || !this.run(editDestArgv(svc, rs.dest, weight), `adding ${rs.label}`)) {
+          if (!/exist/i.test(r.stderr)) this.log.warn({ stderr: r.stderr }, `ipvsadm -a ${rs.label} failed: ${r.stderr.trim()}`);
+          return false;
+        }
+      }
+      rs.set = true;
+    }
+    rs.tableWeight = weight;
+    return true;
+  }
+
+  /** LVS_CMD_DEL_DEST: -d, or -e -w 0 with inhibit_on_failure. */
+  private delDest(rs: RealServerState): boolean {
+    if (!rs.set) return true;
+    const svc = rs.vs.spec.service;
+    if (rs.inhibit) {
+      if (!this.run(editDestArgv(svc, rs.dest, 0), `inhibiting ${rs.label}`)) return false;
+      rs.tableWeight = 0;
+      return true;
+    }
+    const r = this.editor.execute(delDestArgv(svc, rs.dest));
+    if (r.code !== 0 && !/not exist|no such/i.test(r.stderr)) {
+      this.log.warn({ stderr: r.stderr }, `ipvsadm -d ${rs.label} failed: ${r.stderr.trim()}`);
+      return false;
+    }
+    rs.set = false;
+    rs.tableWeight = -1;
+    return true;
+  }
+
+  private addSorry(vs: VirtualServerState): void {
+    const s = vs.sorry!;
+    const svc = vs.spec.service;
+    if (s.set) this.run(editDestArgv(svc, s.dest, s.dest.weight), `enabling sorry server ${s.label}`);
+    else if (this.run(addDestArgv(svc, s.dest, s.dest.weight), `adding sorry server ${s.label}`)) s.set = true;
+  }
+
+  private delSorry(vs: VirtualServerState): void {
+    const s = vs.sorry!;
+    const svc = vs.spec.service;
+    if (!s.set) return;
+    if (s.inhibit) this.run(editDestArgv(svc, s.dest, 0), `disabling sorry server ${s.label}`);
+    else if (this.run(delDestArgv(svc, s.dest), `removing sorry server ${s.label}`)) s.set = false;
+  }
+
+  // ---- notifies -----------------------------------------------------------------------------
+
+  /** do_rs_notifies() */
+  private rsNotifies(rs: RealServerState): void {
+    const script = rs.alive ? rs.notifyUp : rs.notifyDown;
+    if (script) void this.notify(script, rs.vs, rs.label, rs.alive ? 'UP' : 'DOWN');
+  }
+
+  /** do_vs_notifies() */
+  private vsNotifies(vs: VirtualServerState): void {
+    const script = vs.quorumUp ? vs.spec.quorumUp : vs.spec.quorumDown;
+    if (script) void this.notify(script, vs, '', vs.quorumUp ? 'UP' : 'DOWN');
+  }
+
+  /**
+   * Run a script with keepalived's arguments (exactly those configured).
+   * DIFF: the environment also carries UVS_VS, UVS_RS and UVS_STATE for convenience.
+   */
+  private notify(script: string, vs: VirtualServerState, rs: string, state: string): Promise<ScriptOutcome> {
+    const env: Record<string, string> = { UVS_VS: vs.label, UVS_RS: rs, UVS_STATE: state };
+    const p = this.runScriptFn(script, env, this.scriptTimeoutMs).then(
+      (o) => {
+        this.scripts.delete(p);
+        if (o.timedOut || o.error) this.log.warn({ script, outcome: o }, `notify script ${script} ${o.timedOut ? 'timed out (killed)' : `failed: ${o.error}`}`);
+        return o;
+      },
+      (err: unknown) => {
+        this.scripts.delete(p);
+        return { command: script, code: null, signal: null, timedOut: false, error: String(err) };
+      },
+    );
+    this.scripts.add(p);
+    return p;
+  }
+}
