@@ -19,6 +19,7 @@
  *       fills slots firstSlot..firstSlot+n-1 (frame at slot*slotSize+headroom), lens[i] = length.
  *       timeoutMs > 0: waits in poll() up to that long when nothing is ready; 0: never waits.
  *   afpSend(handle, slab, offsets:Uint32Array, lens:Uint32Array, count) -> frames sent
+ *   afpWait(handles:Int32Array, count, timeoutMs) -> bitmask of handles with frames ready (poll)
  *   afpStats(handle) -> {packets, drops}   (PACKET_STATISTICS, reset by reading)
  *   afpIfInfo(ifname) -> {index, mtu, mac:Buffer(6)}
  */
@@ -467,6 +468,49 @@ static napi_value afp_send(napi_env env, napi_callback_info info) {
   return rv;
 }
 
+/* afpWait(handles, count, timeoutMs): poll() several sockets at once (a worker driving two
+ * interfaces sleeps here when both are idle). Returns a bitmask of ready indexes. */
+static napi_value afp_wait(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3) return throw_msg(env, "EINVAL", "afpWait(handles, count, timeoutMs)");
+  bool ista = false;
+  napi_is_typedarray(env, argv[0], &ista);
+  if (!ista) return throw_msg(env, "EINVAL", "afpWait: handles must be an Int32Array");
+  napi_typedarray_type tt;
+  size_t len, bo;
+  int32_t *hs;
+  napi_value ab;
+  napi_get_typedarray_info(env, argv[0], &tt, &len, (void **)&hs, &ab, &bo);
+  if (tt != napi_int32_array) return throw_msg(env, "EINVAL", "afpWait: handles must be an Int32Array");
+  uint32_t count;
+  int32_t timeoutMs;
+  napi_get_value_uint32(env, argv[1], &count);
+  napi_get_value_int32(env, argv[2], &timeoutMs);
+  if (count > len) count = (uint32_t)len;
+  if (count > 16) count = 16;
+  struct pollfd p[16];
+  int mask = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    int32_t h = hs[i];
+    if (h < 0 || h >= AFP_MAX_HANDLES || !handles[h]) return throw_msg(env, "EBADF", "afpWait: bad or closed handle");
+    afp_t *a = handles[h];
+    p[i].fd = a->fd;
+    p[i].events = POLLIN;
+    p[i].revents = 0;
+    if (a->mode == MODE_RING && ring_rx_ready(a)) mask |= 1 << i;
+  }
+  if (mask == 0) {
+    int r = poll(p, count, timeoutMs);
+    if (r < 0 && errno != EINTR) return throw_errno(env, errno, "poll");
+    for (uint32_t i = 0; r > 0 && i < count; i++) if (p[i].revents & POLLIN) mask |= 1 << i;
+  }
+  napi_value rv;
+  napi_create_int32(env, mask, &rv);
+  return rv;
+}
+
 static napi_value afp_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -534,6 +578,7 @@ void uvs_afpacket_init(napi_env env, napi_value exports) {
   def(env, exports, "afpClose", afp_close);
   def(env, exports, "afpRecv", afp_recv);
   def(env, exports, "afpSend", afp_send);
+  def(env, exports, "afpWait", afp_wait);
   def(env, exports, "afpStats", afp_stats);
   def(env, exports, "afpIfInfo", afp_ifinfo);
 }

@@ -14,6 +14,7 @@ export interface NativeAfPacket {
   afpClose(handle: number): void;
   afpRecv(handle: number, slab: ArrayBuffer, slotSize: number, headroom: number, first: number, max: number, lens: Uint32Array, timeoutMs: number): number;
   afpSend(handle: number, slab: ArrayBuffer, offsets: Uint32Array, lens: Uint32Array, count: number): number;
+  afpWait(handles: Int32Array, count: number, timeoutMs: number): number;
   afpStats(handle: number): IoCounters;
   afpIfInfo(ifname: string): { index: number; mtu: number; mac: Uint8Array };
 }
@@ -75,6 +76,20 @@ export class AfPacketIo implements PacketIo {
   send(slab: Slab, offsets: Uint32Array, lens: Uint32Array, count: number): number {
     if (count === 0) return 0;
     return this.native.afpSend(this.handle, slab.buffer, offsets, lens, count);
+  }
+
+  /** The addon handle (for waitAny). */
+  get handleId(): number {
+    return this.handle;
+  }
+
+  /**
+   * Sleeps in one poll() until any of the sockets has frames or timeoutMs passes; returns a bitmask
+   * of the ready ones (bit i = ios[i]). `scratch` is a caller-owned Int32Array (no allocation).
+   */
+  static waitAny(ios: readonly AfPacketIo[], scratch: Int32Array, timeoutMs: number): number {
+    for (let i = 0; i < ios.length; i++) scratch[i] = ios[i]!.handle;
+    return ios.length === 0 ? 0 : ios[0]!.native.afpWait(scratch, ios.length, timeoutMs);
   }
 
   onReadable(): void {
