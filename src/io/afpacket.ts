@@ -13,7 +13,7 @@ export interface NativeAfPacket {
   afpOpen(ifname: string, opts: { promisc?: boolean; qdiscBypass?: boolean; mode?: string; rcvbuf?: number; ringFrames?: number }): number;
   afpClose(handle: number): void;
   afpRecv(handle: number, slab: ArrayBuffer, slotSize: number, headroom: number, first: number, max: number, lens: Uint32Array, timeoutMs: number): number;
-  afpSend(handle: number, slab: ArrayBuffer, offsets: Uint32Array, lens: Uint32Array, count: number): number;
+  afpSend(handle: number, buf: Uint8Array, offsets: Uint32Array, lens: Uint32Array, count: number): number;
   afpWait(handles: Int32Array, count: number, timeoutMs: number): number;
   afpStats(handle: number): IoCounters;
   afpIfInfo(ifname: string): { index: number; mtu: number; mac: Uint8Array };
@@ -73,9 +73,9 @@ export class AfPacketIo implements PacketIo {
     return this.native.afpRecv(this.handle, slab.buffer, slab.slotSize, slab.headroom, first, max, lens, timeoutMs);
   }
 
-  send(slab: Slab, offsets: Uint32Array, lens: Uint32Array, count: number): number {
+  send(buf: Uint8Array, offsets: Uint32Array, lens: Uint32Array, count: number): number {
     if (count === 0) return 0;
-    return this.native.afpSend(this.handle, slab.buffer, offsets, lens, count);
+    return this.native.afpSend(this.handle, buf, offsets, lens, count);
   }
 
   /** The addon handle (for waitAny). */

@@ -73,8 +73,11 @@ export interface PacketIo {
    * Returns the number of frames received.
    */
   recv(slab: Slab, first: number, max: number, lens: Uint32Array, timeoutMs: number): number;
-  /** Sends count frames: frame i is slab.u8[offsets[i] .. offsets[i]+lens[i]). Returns frames sent. */
-  send(slab: Slab, offsets: Uint32Array, lens: Uint32Array, count: number): number;
+  /**
+   * Sends count frames: frame i is buf[offsets[i] .. offsets[i]+lens[i]) (buf is usually slab.u8;
+   * any Uint8Array over a whole ArrayBuffer works). Returns frames sent.
+   */
+  send(buf: Uint8Array, offsets: Uint32Array, lens: Uint32Array, count: number): number;
   /** Event-loop backends: cb runs when recv() has frames (null to stop). Blocking backends ignore it. */
   onReadable(cb: (() => void) | null): void;
   stats(): IoCounters;

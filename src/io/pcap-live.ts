@@ -34,7 +34,7 @@ export class PcapLiveIo implements PacketIo {
   private readonly pending: Buffer;
   private readonly pendingLen: Uint32Array;
   private txView: Buffer | null;
-  private txViewOf: ArrayBuffer | null;
+  private txViewOf: Uint8Array | null;
   private head: number;
   private count: number;
   private received: number;
@@ -118,12 +118,12 @@ export class PcapLiveIo implements PacketIo {
     return n;
   }
 
-  send(slab: Slab, offsets: Uint32Array, lens: Uint32Array, count: number): number {
+  send(buf: Uint8Array, offsets: Uint32Array, lens: Uint32Array, count: number): number {
     const cap = this.cap;
     if (cap === null) return 0;
-    if (this.txViewOf !== slab.buffer) {
-      this.txView = Buffer.from(slab.buffer);
-      this.txViewOf = slab.buffer;
+    if (this.txViewOf !== buf) {
+      this.txView = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.txViewOf = buf;
     }
     const view = this.txView as Buffer;
     let sent = 0;
