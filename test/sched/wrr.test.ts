@@ -67,4 +67,14 @@ describe('wrr', () => {
     delDest(svc, dest(svc, 'B')); // di=2? weights C=2, A=0 → di=2, mw=1; cw=1 → floor(1/2)*2+1 = 1
     expect(seq(svc, 3)).toBe('C C C');
   });
+
+  it('a gcd change rounds cw onto the new grid: cw = floor(cw/di)*di + 1', () => {
+    const svc = boundAfter({ A: 4, B: 3 }); // list B A, di 1, mw 4
+    // cw=4: A; cw=3: B A; cw=2: B A → five picks, cw is 2
+    expect(seq(svc, 5)).toBe('A B A B A');
+    editDest(svc, dest(svc, 'B'), { ...paramsOf(dest(svc, 'B')), weight: 2 });
+    // di = gcd(4,2) = 2, mw = 4 - 1 = 3; cw 2 → floor(2/2)*2 + 1 = 3 (unrounded, cw=2 would pick B first)
+    // cw=3: A; cw=1: B A; cw=-1 → 3: A; ...
+    expect(seq(svc, 6)).toBe('A B A A B A');
+  });
 });
