@@ -1,0 +1,42 @@
+// The part every mode shares: a client behind a router, and the router's front LAN (a bridge in
+// the switch namespace) where the director sits. Mode files add the real servers.
+
+import { LAB_NET, emptyNode, type LinkSpec, type NodeSpec, type TopologyOptions } from './types.js';
+
+export interface FrontParts {
+  client: NodeSpec;
+  router: NodeSpec;
+  sw: NodeSpec;
+  director: NodeSpec;
+  links: LinkSpec[];
+}
+
+export function buildFront(opts: TopologyOptions): FrontParts {
+  const p = opts.prefix;
+  const client = emptyNode(p, 'client', 'client');
+  client.ifaces.push({ name: 'eth0', addrs: [`${LAB_NET.client}/24`] });
+  client.routes.push(['default', 'via', LAB_NET.routerOutside]);
+
+  const router = emptyNode(p, 'router', 'router');
+  router.ifaces.push({ name: 'eth0', addrs: [`${LAB_NET.routerOutside}/24`] });
+  router.ifaces.push({ name: 'eth1', addrs: [`${LAB_NET.routerFront}/24`] });
+  router.sysctls.push(['net.ipv4.ip_forward', '1']);
+  // Replies from the VIP may arrive on any router port (TUN: from the real servers' subnets).
+  router.sysctls.push(['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0']);
+
+  const sw = emptyNode(p, 'switch', 'switch');
+  sw.bridges.push('br0');
+
+  const director = emptyNode(p, 'director', 'director');
+  director.ifaces.push({ name: 'eth0', addrs: [`${LAB_NET.director}/24`] });
+  director.routes.push(['default', 'via', LAB_NET.routerFront]);
+  // uvs forwards VIP traffic itself from raw frames; the director's kernel must not route it too.
+  director.sysctls.push(['net.ipv4.ip_forward', '0']);
+
+  const links: LinkSpec[] = [
+    { a: { node: 'client', ifname: 'eth0' }, b: { node: 'router', ifname: 'eth0' } },
+    { a: { node: 'router', ifname: 'eth1' }, b: { node: 'switch', ifname: 'router' }, bridge: 'br0' },
+    { a: { node: 'director', ifname: 'eth0' }, b: { node: 'switch', ifname: 'director' }, bridge: 'br0' },
+  ];
+  return { client, router, sw, director, links };
+}
