@@ -25,6 +25,8 @@ export class Dest {
   persistConns: number;
   /** Owning service; kept while in trash so existing conns still reach it. */
   svc: Service | null;
+  /** The engine's index for this dest (counters, conn entries); -1 until the engine adopts it. */
+  slot: number;
 
   constructor(id: number, addr: number, port: number, weight = 1, fwd = CONN_F_DROUTE) {
     this.id = id;
@@ -40,6 +42,7 @@ export class Dest {
     this.inactConns = 0;
     this.persistConns = 0;
     this.svc = null;
+    this.slot = -1;
   }
 }
 

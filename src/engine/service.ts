@@ -30,6 +30,8 @@ export class Service {
   randomU32: () => number;
   /** The engine's clock (lblc/lblcr age their tables by it). */
   clock: Clock;
+  /** The engine's index for this service (counters); -1 until the engine adopts it. */
+  slot: number;
 
   constructor(id: number, protocol: number, addr: number, port: number, fwmark: number, scheduler: Scheduler<unknown>, randomU32: () => number, clock: Clock) {
     this.id = id;
@@ -45,5 +47,6 @@ export class Service {
     this.schedState = null;
     this.randomU32 = randomU32;
     this.clock = clock;
+    this.slot = -1;
   }
 }

@@ -1,0 +1,217 @@
+// The connection table (the kernel's ip_vs_conn_tab): a fixed-capacity struct-of-arrays, one
+// slot index per conn, sized once from --max-conns. Every field lives in a typed array so the hot
+// path never allocates and 1,000,000 conns fit in under 128 bytes each.
+//
+// Hashing follows ip_vs_conn.c: a conn is hashed ONCE, by the client side (protocol, caddr,
+// cport), into index-linked chains (bucket heads + a `next` link per slot). Both lookups hash the
+// client side of the packet: the "in" lookup (client→VIP: saddr/sport) compares vaddr/vport, the
+// "out" lookup (RS→client, NAT replies: daddr/dport) compares daddr/dport. Templates live in the
+// same table with cport 0 and the TEMPLATE flag. Deleting unlinks from the chain (no tombstones)
+// and pushes the slot on a free list; when the free list is empty new conns are refused and the
+// caller drops and counts the packet, existing conns are untouched. The hash seed is injected.
+
+import { CONN_F_FWD_MASK, CONN_F_MASQ, CONN_F_TEMPLATE } from '../model/constants.js';
+
+/** uvs-internal flag bit: the slot holds a conn (not an IPVS flag; never shown). */
+export const CONN_F_USED = 0x8000;
+/** uvs-internal flag bit: the conn is linked in a hash chain (as IP_VS_CONN_F_HASHED 0x40). */
+export const CONN_F_LINKED = 0x0040;
+
+function nextPow2(n: number): number {
+  let p = 16;
+  while (p < n && p < 0x40000000) p *= 2;
+  return p;
+}
+
+export class ConnTable {
+  readonly capacity: number;
+  readonly bucketMask: number;
+  readonly seed: number;
+
+  readonly proto: Uint8Array;
+  /** TCP state index, UDP 0, template NONE/ASSURED. */
+  readonly state: Uint8Array;
+  /** CONN_F_* bits (u16: every IPVS flag fits) plus CONN_F_USED. */
+  readonly flags: Uint16Array;
+  readonly caddr: Uint32Array;
+  readonly vaddr: Uint32Array;
+  readonly daddr: Uint32Array;
+  readonly cport: Uint16Array;
+  readonly vport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly fwmark: Uint32Array;
+  /** Dest slot in the engine's dest array, -1 when none. */
+  readonly dest: Int32Array;
+  /** Controlling template's slot, -1 when none. */
+  readonly control: Int32Array;
+  /** Number of conns this one controls (templates). */
+  readonly nControl: Uint32Array;
+  /** Current timeout (ms) used when the timer is restarted. */
+  readonly timeoutMs: Uint32Array;
+  /** Absolute expiry time on the engine clock (ms). */
+  readonly expires: Float64Array;
+  /** Client-side next-hop MAC learned from the first client frame (6 bytes per slot), for NAT replies. */
+  readonly cmac: Uint8Array;
+  /** Hash-chain link while in use, free-list link while free. */
+  readonly next: Int32Array;
+  readonly buckets: Int32Array;
+
+  count: number;
+  private freeHead: number;
+
+  constructor(capacity: number, seed = 0x5eed1e55) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`conn table capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+    const nb = nextPow2(capacity);
+    this.bucketMask = nb - 1;
+    this.seed = seed >>> 0;
+    this.proto = new Uint8Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.flags = new Uint16Array(capacity);
+    this.caddr = new Uint32Array(capacity);
+    this.vaddr = new Uint32Array(capacity);
+    this.daddr = new Uint32Array(capacity);
+    this.cport = new Uint16Array(capacity);
+    this.vport = new Uint16Array(capacity);
+    this.dport = new Uint16Array(capacity);
+    this.fwmark = new Uint32Array(capacity);
+    this.dest = new Int32Array(capacity);
+    this.control = new Int32Array(capacity);
+    this.nControl = new Uint32Array(capacity);
+    this.timeoutMs = new Uint32Array(capacity);
+    this.expires = new Float64Array(capacity);
+    this.cmac = new Uint8Array(capacity * 6);
+    this.next = new Int32Array(capacity);
+    this.buckets = new Int32Array(nb).fill(-1);
+    for (let i = 0; i < capacity; i++) this.next[i] = i + 1;
+    this.next[capacity - 1] = -1;
+    this.freeHead = 0;
+    this.count = 0;
+  }
+
+  /** Bytes held by the typed arrays (for the memory-per-conn figure). */
+  byteSize(): number {
+    let n = 0;
+    for (const a of [this.proto, this.state, this.flags, this.caddr, this.vaddr, this.daddr, this.cport, this.vport,
+      this.dport, this.fwmark, this.dest, this.control, this.nControl, this.timeoutMs, this.expires, this.cmac,
+      this.next, this.buckets]) n += a.byteLength;
+    return n;
+  }
+
+  /** Bucket of the client side (proto, addr, port): a murmur3-style finaliser over the seeded key. */
+  hash(proto: number, addr: number, port: number): number {
+    let h = Math.imul((addr ^ this.seed) | 0, 0x9e3779b1);
+    h ^= (port << 8) ^ proto;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h & this.bucketMask;
+  }
+
+  /** Take a free slot with every field reset; -1 when the table is full. */
+  alloc(): number {
+    const i = this.freeHead;
+    if (i < 0) return -1;
+    this.freeHead = this.next[i]!;
+    this.next[i] = -1;
+    this.flags[i] = CONN_F_USED;
+    this.state[i] = 0;
+    this.proto[i] = 0;
+    this.dest[i] = -1;
+    this.control[i] = -1;
+    this.nControl[i] = 0;
+    this.fwmark[i] = 0;
+    this.timeoutMs[i] = 0;
+    this.expires[i] = 0;
+    this.count++;
+    return i;
+  }
+
+  /** Return a slot (already unlinked) to the free list. */
+  free(i: number): void {
+    if ((this.flags[i]! & CONN_F_LINKED) !== 0) this.unlink(i);
+    this.flags[i] = 0;
+    this.next[i] = this.freeHead;
+    this.freeHead = i;
+    this.count--;
+  }
+
+  /** Hash the conn by its client side (ip_vs_conn_hash()). */
+  link(i: number): void {
+    const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
+    this.next[i] = this.buckets[b]!;
+    this.buckets[b] = i;
+    this.flags[i] = this.flags[i]! | CONN_F_LINKED;
+  }
+
+  /** Remove the conn from its chain (ip_vs_conn_unhash()). */
+  unlink(i: number): void {
+    const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
+    let p = this.buckets[b]!;
+    if (p === i) {
+      this.buckets[b] = this.next[i]!;
+    } else {
+      let guard = this.capacity;
+      while (p >= 0 && guard-- > 0) {
+        const n = this.next[p]!;
+        if (n === i) { this.next[p] = this.next[i]!; break; }
+        p = n;
+      }
+    }
+    this.next[i] = -1;
+    this.flags[i] = this.flags[i]! & ~CONN_F_LINKED;
+  }
+
+  /** "in" lookup (ip_vs_conn_in_get()): a client→VIP packet, non-template conns only. */
+  lookupIn(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    let i = this.buckets[this.hash(proto, saddr, sport)]!;
+    while (i >= 0) {
+      if (this.caddr[i] === saddr && this.cport[i] === sport && this.vaddr[i] === daddr && this.vport[i] === dport &&
+        this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) === 0) return i;
+      i = this.next[i]!;
+    }
+    return -1;
+  }
+
+  /**
+   * "out" lookup (ip_vs_conn_out_get()): a RS→client packet. The client is the packet's
+   * destination; MASQ conns compare the RS address/port, others the virtual address/port.
+   */
+  lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    let i = this.buckets[this.hash(proto, daddr, dport)]!;
+    while (i >= 0) {
+      const f = this.flags[i]!;
+      if (this.caddr[i] === daddr && this.cport[i] === dport && this.proto[i] === proto && (f & CONN_F_TEMPLATE) === 0) {
+        if ((f & CONN_F_FWD_MASK) === CONN_F_MASQ) {
+          if (this.daddr[i] === saddr && this.dport[i] === sport) return i;
+        } else if (this.vaddr[i] === saddr && this.vport[i] === sport) {
+          return i;
+        }
+      }
+      i = this.next[i]!;
+    }
+    return -1;
+  }
+
+  /** Template lookup (ip_vs_ct_in_get()): cport is always 0; fwmark templates use proto 0 and vaddr = mark. */
+  lookupTemplate(proto: number, caddr: number, vaddr: number, vport: number): number {
+    let i = this.buckets[this.hash(proto, caddr, 0)]!;
+    while (i >= 0) {
+      if (this.caddr[i] === caddr && this.cport[i] === 0 && this.vaddr[i] === vaddr && this.vport[i] === vport &&
+        this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) !== 0) return i;
+      i = this.next[i]!;
+    }
+    return -1;
+  }
+
+  setCmac(i: number, src: Uint8Array, off: number): void {
+    const o = i * 6;
+    const m = this.cmac;
+    m[o] = src[off]!; m[o + 1] = src[off + 1]!; m[o + 2] = src[off + 2]!;
+    m[o + 3] = src[off + 3]!; m[o + 4] = src[off + 4]!; m[o + 5] = src[off + 5]!;
+  }
+
+  isUsed(i: number): boolean {
+    return (this.flags[i]! & CONN_F_USED) !== 0;
+  }
+}
