@@ -139,6 +139,7 @@ function exchange(sock: Socket, request: string, url: HttpUrl, timeoutMs: number
       resolve(res);
     };
     const judge = (): void => {
+      if (done) return;
       if (status < 0) {
         finish(failResult(`${url.path}: no HTTP response`));
         return;
