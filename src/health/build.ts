@@ -2,7 +2,8 @@
 // block of every real_server is parsed by its kind (registry.ts) with the defaults it inherits,
 // as check_data.c resolves them: real_server-level retry, delay_before_retry, warmup,
 // delay_loop, connect_timeout and alpha override the virtual_server's; a checker's own keywords
-// override both. Problems come back as `file:line: message`; a block that cannot run is dropped.
+// override both. Problems in virtual_server/real_server level values are the keepalived
+// parser's to report; here they only fall back to the defaults. Problems come back as `file:line: message`; a block that cannot run is dropped.
 
 import type { ConfNode, KaRealServer, KaVirtualServer, KeepalivedConfig } from '../model/keepalived.js';
 import type { CheckerContext, ParsedChecker } from './checker.js';
@@ -40,28 +41,29 @@ function buildRealServer(vs: KaVirtualServer, rs: KaRealServer, problems: string
     virtualhost: vs.virtualhost,
     problem,
   };
-  // virtual_server and real_server level connect_timeout; real_server level timing keywords.
-  const vsTimeout = childArgs(vs.node, 'connect_timeout');
-  if (vsTimeout) base.connectTimeoutMs = readTimerMs(vsTimeout, base, 1) ?? base.connectTimeoutMs;
-  const n = rs.node;
-  const t = childArgs(n, 'connect_timeout');
-  if (t) base.connectTimeoutMs = readTimerMs(t, base, 1) ?? base.connectTimeoutMs;
-  const dl = childArgs(n, 'delay_loop');
-  if (dl) base.delayLoopMs = readTimerMs(dl, base, 1) ?? base.delayLoopMs;
-  const r = childArgs(n, 'retry');
-  if (r) base.rsRetry = readUnsigned(r, base, 0, 0xffffffff);
-  const dbr = childArgs(n, 'delay_before_retry');
-  if (dbr) base.rsDelayBeforeRetryMs = readTimerMs(dbr, base, 0);
-  const w = childArgs(n, 'warmup');
-  if (w) base.rsWarmupMs = readTimerMs(w, base, 0);
-  const a = childArgs(n, 'alpha');
-  if (a) base.alpha = readBool(a, base) ?? base.alpha;
+  // virtual_server level, then real_server level: connect_timeout, delay_loop (real_server
+  // only; the virtual_server's is vs.delayLoopS), retry, delay_before_retry, warmup, alpha.
+  const quiet: CheckerContext = { ...base, problem: () => {} };
+  for (const level of [vs.node, rs.node]) {
+    const t = childArgs(level, 'connect_timeout');
+    if (t) base.connectTimeoutMs = readTimerMs(t, quiet, 1) ?? base.connectTimeoutMs;
+    const r = childArgs(level, 'retry');
+    if (r) base.rsRetry = readUnsigned(r, quiet, 0, 0xffffffff) ?? base.rsRetry;
+    const dbr = childArgs(level, 'delay_before_retry');
+    if (dbr) base.rsDelayBeforeRetryMs = readTimerMs(dbr, quiet, 0) ?? base.rsDelayBeforeRetryMs;
+    const w = childArgs(level, 'warmup');
+    if (w) base.rsWarmupMs = readTimerMs(w, quiet, 0) ?? base.rsWarmupMs;
+  }
+  const dl = childArgs(rs.node, 'delay_loop');
+  if (dl) base.delayLoopMs = readTimerMs(dl, quiet, 1) ?? base.delayLoopMs;
+  const a = childArgs(rs.node, 'alpha');
+  if (a) base.alpha = readBool(a, quiet) ?? base.alpha;
 
   const checkers: ParsedChecker[] = [];
   for (const block of rs.checkers) {
     const kind = checkerKind(block.keyword);
     if (!kind) {
-      problems.push(`${block.file}:${block.line}: unknown checker '${block.keyword}'`);
+      problems.push(`${block.file}:${block.line}: ${block.keyword} is not supported by uvs - ignoring`);
       continue;
     }
     const pc = kind.parse(block, base);
