@@ -389,7 +389,10 @@ export class Engine implements StatsSource {
   private sendIcmp(d: PacketDesc, type: number, code: number, info: number): void {
     if (this.extraCount >= this.extraOff.length) return;
     const off = this.extraUsed;
-    const n = buildIcmpError(this.extraBuf, off, d, type, code, info, this.opts.addr,
+    // icmp_send() sources the error from the packet's destination when it is local (the VIP),
+    // else from the director's own address.
+    const src = this.isVip(d.daddr) ? d.daddr : this.opts.addr;
+    const n = buildIcmpError(this.extraBuf, off, d, type, code, info, src,
       this.opts.mac, 0, d.buf, d.off + 6);
     if (n <= 0) return;
     const k = this.extraCount++;

@@ -1,0 +1,289 @@
+// `uvs replay`: run the datapath engine over a capture file, deterministically. The same engine
+// code as `uvs run`; only the clock (the capture's timestamps) and the I/O (a pcap reader, a pcap
+// writer) differ. Every input frame gives one JSON decision line (--decisions):
+//   {"i":0,"ts":1.5,"verdict":"tx","service":"TCP 10.0.0.100:80","dest":"10.0.0.11:80","fwd":"Route","conn":"new","template":null}
+// with `reason` added on drops; frames the engine sends (rewritten frames, ARP replies, ICMP
+// errors it generates) go to --out in order, stamped with the input frame's time.
+// Next-hop MACs come from --neigh IP=MAC, else the placeholder 02:00:<the 4 bytes of the IP>.
+// Extra options: --addr IP (the director's own address: TUN outer source, ICMP errors not about a
+// VIP), --max-conns N, --seed N (conn hash seed), --mtu N, --summary (counts on stderr).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Clock } from '../../engine/clock.js';
+import { Engine, ENGINE_DROP_NAMES, VERDICT_ARP, VERDICT_NAMES, VERDICT_TX } from '../../engine/engine.js';
+import { TEMPLATE_HIT, TEMPLATE_NEW } from '../../engine/persistence.js';
+import { formatMac, parseMac, StaticNeighbours } from '../../engine/static-neighbours.js';
+import type { MarkRule, VirtualServerTable } from '../../model/config.js';
+import { FWD_NAMES } from '../../model/constants.js';
+import { parseIPv4, prefixToMask } from '../../model/ipv4.js';
+import { PacketDesc } from '../../packet/packet-desc.js';
+import { PcapWriter, readCapture } from '../../io/pcapfile.js';
+
+const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--max-conns N] [--seed N] [--mtu N] [--summary]';
+
+/** Default director MAC when --mac is not given. */
+export const DEFAULT_DIRECTOR_MAC = '02:00:00:00:00:01';
+const HEADROOM = 64;
+const CONN_WORDS = ['none', 'new', 'hit'];
+
+class UsageError extends Error {}
+
+function fail(msg: string): never {
+  throw new UsageError(msg);
+}
+
+function intOpt(v: string | undefined, name: string, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) fail(`--${name}: '${v}' is not a number`);
+  const n = Number(v);
+  if (n < min || n > max) fail(`--${name}: ${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+async function loadRules(path: string): Promise<VirtualServerTable> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    fail(`--rules ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const { parseRulesFile } = await import('../../control/rules-file.js');
+  const { table, errors } = parseRulesFile(text, path);
+  if (errors.length) fail(errors.join('\n'));
+  return table;
+}
+
+async function loadMarks(path: string): Promise<MarkRule[]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    fail(`--marks ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const { rules, errors } = parseMarkRules(text, path);
+  if (errors.length) fail(errors.join('\n'));
+  return rules;
+}
+
+// Minimal iptables-save mangle reader for --marks (the control plane's own parser replaces it
+// when it lands): `-A PREROUTING [!] -s/-d ADDR[/MASK] [!] -p PROTO [!] -i IF [-m tcp|udp|multiport]
+// [!] --sport/--dport P[:P] [!] --sports/--dports P,P:P -j MARK --set-mark|--set-xmark V[/M]`.
+// Lines outside `*mangle` (when tables are named), comments and COMMIT are skipped.
+export function parseMarkRules(text: string, file: string): { rules: MarkRule[]; errors: string[] } {
+  const rules: MarkRule[] = [];
+  const errors: string[] = [];
+  let table = 'mangle';
+  const protos: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, sctp: 132, all: 0 };
+  const num = (s: string): number | null => (/^(0x[0-9a-fA-F]+|\d+)$/.test(s) ? Number(s) : null);
+  const addrMask = (s: string): [number, number] | null => {
+    const [a, m] = s.split('/');
+    const addr = parseIPv4(a ?? '');
+    if (addr === null) return null;
+    if (m === undefined) return [addr, 0xffffffff];
+    if (/^\d+$/.test(m) && Number(m) <= 32) return [addr, prefixToMask(Number(m))];
+    const mm = parseIPv4(m);
+    return mm === null ? null : [addr, mm];
+  };
+  const ports = (s: string): Array<[number, number]> | null => {
+    const out: Array<[number, number]> = [];
+    for (const part of s.split(',')) {
+      const [lo, hi] = part.split(':');
+      const l = lo === '' ? 0 : Number(lo), h = hi === undefined ? l : hi === '' ? 65535 : Number(hi);
+      if (!Number.isInteger(l) || !Number.isInteger(h) || l < 0 || h > 65535 || l > h) return null;
+      out.push([l, h]);
+    }
+    return out;
+  };
+  text.split('\n').forEach((raw, idx) => {
+    const line = raw.trim();
+    const where = `${file}:${idx + 1}`;
+    if (!line || line.startsWith('#') || line === 'COMMIT' || line.startsWith(':')) return;
+    if (line.startsWith('*')) { table = line.slice(1); return; }
+    if (table !== 'mangle') return;
+    const w = line.split(/\s+/);
+    if (w[0] !== '-A' || w.length < 2) { errors.push(`${where}: expected '-A CHAIN ...'`); return; }
+    if (w[1] !== 'PREROUTING') return;
+    const r: MarkRule = {
+      origin: where, srcAddr: 0, srcMask: 0, srcNegate: false, dstAddr: 0, dstMask: 0, dstNegate: false,
+      protocol: 0, protocolNegate: false, srcPorts: [], srcPortsNegate: false, dstPorts: [], dstPortsNegate: false,
+      inIface: '', inIfaceNegate: false, value: 0, mask: 0xffffffff, op: 'xmark',
+    };
+    let neg = false, target = '', bad = '';
+    for (let i = 2; i < w.length && !bad; i++) {
+      const o = w[i]!;
+      const arg = (): string => {
+        let v = w[++i];
+        if (v === '!') { neg = true; v = w[++i]; }
+        if (v === undefined) bad = `${o} needs a value`;
+        return v ?? '';
+      };
+      if (o === '!') { neg = true; continue; }
+      if (o === '-s' || o === '--source' || o === '-d' || o === '--destination') {
+        const am = addrMask(arg());
+        if (!am) { bad = `bad address in ${o}`; break; }
+        if (o.startsWith('-s') || o === '--source') { [r.srcAddr, r.srcMask] = am; r.srcNegate = neg; } else { [r.dstAddr, r.dstMask] = am; r.dstNegate = neg; }
+      } else if (o === '-p' || o === '--protocol') {
+        const v = arg().toLowerCase();
+        const p = protos[v] ?? num(v);
+        if (p === null || p === undefined) { bad = `unknown protocol '${v}'`; break; }
+        r.protocol = p; r.protocolNegate = neg;
+      } else if (o === '-i' || o === '--in-interface') {
+        r.inIface = arg(); r.inIfaceNegate = neg;
+      } else if (o === '-m' || o === '--match') {
+        arg();
+      } else if (o === '--sport' || o === '--source-port' || o === '--sports' || o === '--source-ports') {
+        const p = ports(arg());
+        if (!p) { bad = `bad port in ${o}`; break; }
+        r.srcPorts = p; r.srcPortsNegate = neg;
+      } else if (o === '--dport' || o === '--destination-port' || o === '--dports' || o === '--destination-ports') {
+        const p = ports(arg());
+        if (!p) { bad = `bad port in ${o}`; break; }
+        r.dstPorts = p; r.dstPortsNegate = neg;
+      } else if (o === '-j' || o === '--jump') {
+        target = arg();
+      } else if (o === '--set-mark' || o === '--set-xmark') {
+        const [v, m] = arg().split('/');
+        const value = num(v ?? ''), mask = m === undefined ? 0xffffffff : num(m);
+        if (value === null || mask === null || value > 0xffffffff || mask > 0xffffffff) { bad = `bad mark in ${o}`; break; }
+        r.value = value; r.mask = mask; r.op = o === '--set-mark' ? 'mark' : 'xmark';
+      } else {
+        bad = `unsupported option '${o}'`;
+      }
+      neg = false;
+    }
+    if (bad) { errors.push(`${where}: ${bad}`); return; }
+    if (target !== 'MARK') return;
+    rules.push(r);
+  });
+  return { rules, errors };
+}
+
+function parseNeigh(list: string[]): Array<[number, Uint8Array]> {
+  return list.map((s) => {
+    const eq = s.indexOf('=');
+    const ip = eq > 0 ? parseIPv4(s.slice(0, eq)) : null;
+    const mac = eq > 0 ? parseMac(s.slice(eq + 1)) : null;
+    if (ip === null || mac === null) fail(`--neigh '${s}': expected IP=MAC, e.g. 10.0.0.11=02:00:00:00:00:11`);
+    return [ip, mac];
+  });
+}
+
+function tsSeconds(ms: number): number {
+  return Number((ms / 1000).toFixed(6));
+}
+
+export async function replay(argv: string[]): Promise<number> {
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        rules: { type: 'string' }, marks: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
+        decisions: { type: 'string' }, mac: { type: 'string' }, neigh: { type: 'string', multiple: true },
+        addr: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
+        summary: { type: 'boolean' },
+      },
+      strict: true, allowPositionals: false,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const rulesPath = values.rules as string | undefined;
+  const inPath = values.in as string | undefined;
+  if (!rulesPath) fail('--rules FILE is required');
+  if (!inPath) fail('--in IN.pcap is required');
+  const macText = (values.mac as string | undefined) ?? DEFAULT_DIRECTOR_MAC;
+  const mac = parseMac(macText);
+  if (!mac) fail(`--mac '${macText}': expected a MAC like 02:00:00:00:00:01`);
+  let addr = 0;
+  if (values.addr !== undefined) {
+    const a = parseIPv4(values.addr as string);
+    if (a === null) fail(`--addr '${String(values.addr)}': expected an IPv4 address`);
+    addr = a;
+  }
+  const maxConns = intOpt(values['max-conns'] as string | undefined, 'max-conns', 1, 1 << 26, 1 << 16);
+  const seed = intOpt(values.seed as string | undefined, 'seed', 0, 0xffffffff, 1);
+  const mtu = intOpt(values.mtu as string | undefined, 'mtu', 68, 65535, 1500);
+  const neigh = parseNeigh((values.neigh as string[] | undefined) ?? []);
+
+  const table = await loadRules(rulesPath);
+  if (values.marks !== undefined) table.marks = await loadMarks(values.marks as string);
+  if (addr === 0 && table.services.some((s) => s.dests.some((d) => d.fwd === 'Tunnel'))) {
+    fail('the rules have Tunnel dests: give the director address for the outer header with --addr IP');
+  }
+
+  const clock = new Clock(0);
+  const engine = new Engine({
+    maxConns, maxServices: Math.max(16, table.services.length + 1),
+    maxDests: Math.max(64, table.services.reduce((n, s) => n + s.dests.length, 0) * 2 + 1),
+    mac, addr, clock, seed, randomSeed: seed, mtu, exactTimers: true, neighbours: new StaticNeighbours(neigh),
+  });
+  const errors = engine.applyTable(table);
+  if (errors.length) fail(errors.map((e) => `${rulesPath}: ${e}`).join('\n'));
+
+  const out = values.out !== undefined ? new PcapWriter(values.out as string) : null;
+  const lines: string[] = [];
+  const wantDecisions = values.decisions !== undefined;
+  const buf = new Uint8Array(HEADROOM + 65536 + 64);
+  const d = new PacketDesc(buf);
+  const dec = engine.decision;
+  let i = 0;
+  let clockStarted = false;
+  try {
+    await readCapture(inPath, (tsMs, frame, capLen) => {
+      // Virtual time: the capture's timestamps (never backwards).
+      if (!clockStarted || tsMs > clock.nowMs) {
+        if (!clockStarted) { engine.conns.wheel.cursor = Math.floor(tsMs / 100); clockStarted = true; }
+        clock.nowMs = tsMs;
+      }
+      engine.resetExtra();
+      engine.tick();
+      const len = Math.min(capLen, 65536);
+      buf.set(frame.subarray(0, len), HEADROOM);
+      d.buf = buf; d.off = HEADROOM; d.len = len; d.port = 0;
+      const v = engine.processFrame(d);
+      if (out && (v === VERDICT_TX || v === VERDICT_ARP)) out.write(tsMs, buf, d.off, d.len);
+      if (out) for (let k = 0; k < engine.extraCount; k++) out.write(tsMs, engine.extraBuf, engine.extraOff[k]!, engine.extraLen[k]!);
+      if (wantDecisions) {
+        const rec: Record<string, unknown> = {
+          i, ts: tsSeconds(tsMs), verdict: VERDICT_NAMES[v],
+          service: dec.svcSlot >= 0 ? engine.serviceLabels[dec.svcSlot] : null,
+          dest: dec.destSlot >= 0 ? engine.destLabels[dec.destSlot] : null,
+          fwd: dec.fwd >= 0 ? FWD_NAMES[dec.fwd] : null,
+          conn: CONN_WORDS[dec.conn],
+          template: dec.template === TEMPLATE_NEW ? 'new' : dec.template === TEMPLATE_HIT ? 'hit' : null,
+        };
+        if (dec.reason >= 0) rec.reason = ENGINE_DROP_NAMES[dec.reason];
+        lines.push(JSON.stringify(rec));
+      }
+      i++;
+    });
+  } catch (err) {
+    out?.close();
+    if (err instanceof UsageError) throw err;
+    fail(`--in ${(err as Error).message}`);
+  }
+  out?.close();
+  if (wantDecisions) writeFileSync(values.decisions as string, lines.length ? lines.join('\n') + '\n' : '');
+  if (values.summary) {
+    const vs = engine.stats.verdicts;
+    const drops: string[] = [];
+    engine.stats.drops.forEach((n, k) => { if (n) drops.push(`${ENGINE_DROP_NAMES[k]} ${n}`); });
+    process.stderr.write(`uvs replay: ${i} frames: tx ${vs[0]}, drop ${vs[1]}, pass ${vs[2]}, arp ${vs[3]}; conns ${engine.totalStats().conns}` +
+      `${drops.length ? `; drops: ${drops.join(', ')}` : ''}; director ${formatMac(mac)}\n`);
+  }
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await replay(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`uvs replay: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
