@@ -23,50 +23,47 @@ export function schedPort(pkt: PacketDesc): number {
   return p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP ? pkt.sport : 0;
 }
 
-// SipHash state: v0..v3 as (hi, lo) u32 halves. Module scalars: no allocation per hash.
-let v0h = 0, v0l = 0, v1h = 0, v1l = 0, v2h = 0, v2l = 0, v3h = 0, v3l = 0;
-
-// 64-bit add of (bh,bl) into (ah,al) is inlined below with carry = (sum low) < (al) unsigned.
-function sipRound(): void {
-  let l: number, h: number, t: number;
-  // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
-  l = (v0l + v1l) >>> 0; v0h = (v0h + v1h + (l < v0l ? 1 : 0)) >>> 0; v0l = l;
-  h = ((v1h << 13) | (v1l >>> 19)) >>> 0; l = ((v1l << 13) | (v1h >>> 19)) >>> 0;
-  v1h = (h ^ v0h) >>> 0; v1l = (l ^ v0l) >>> 0;
-  t = v0h; v0h = v0l; v0l = t;
-  // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
-  l = (v2l + v3l) >>> 0; v2h = (v2h + v3h + (l < v2l ? 1 : 0)) >>> 0; v2l = l;
-  h = ((v3h << 16) | (v3l >>> 16)) >>> 0; l = ((v3l << 16) | (v3h >>> 16)) >>> 0;
-  v3h = (h ^ v2h) >>> 0; v3l = (l ^ v2l) >>> 0;
-  // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
-  l = (v0l + v3l) >>> 0; v0h = (v0h + v3h + (l < v0l ? 1 : 0)) >>> 0; v0l = l;
-  h = ((v3h << 21) | (v3l >>> 11)) >>> 0; l = ((v3l << 21) | (v3h >>> 11)) >>> 0;
-  v3h = (h ^ v0h) >>> 0; v3l = (l ^ v0l) >>> 0;
-  // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
-  l = (v2l + v1l) >>> 0; v2h = (v2h + v1h + (l < v2l ? 1 : 0)) >>> 0; v2l = l;
-  h = ((v1h << 17) | (v1l >>> 15)) >>> 0; l = ((v1l << 17) | (v1h >>> 15)) >>> 0;
-  v1h = (h ^ v2h) >>> 0; v1l = (l ^ v2l) >>> 0;
-  t = v2h; v2h = v2l; v2l = t;
-}
-
 /**
  * hsiphash(&msg, 4, key) of a 64-bit kernel: SipHash-1-3 over the 4-byte little-endian u32 msg
  * with the 128-bit key (k0, k1) given as u32 halves; returns the low 32 bits of v0^v1^v2^v3.
+ * Every 64-bit lane is a pair of int32 locals (| 0 keeps them small integers: no heap numbers).
  */
 export function hsiphash32(k0h: number, k0l: number, k1h: number, k1l: number, msg: number): number {
-  v0h = (0x736f6d65 ^ k0h) >>> 0; v0l = (0x70736575 ^ k0l) >>> 0;
-  v1h = (0x646f7261 ^ k1h) >>> 0; v1l = (0x6e646f6d ^ k1l) >>> 0;
-  v2h = (0x6c796765 ^ k0h) >>> 0; v2l = (0x6e657261 ^ k0l) >>> 0;
-  v3h = (0x74656462 ^ k1h) >>> 0; v3l = (0x79746573 ^ k1l) >>> 0;
-  // Last (only) block b = (len << 56) | msg with len = 4.
+  let v0h = 0x736f6d65 ^ k0h, v0l = 0x70736575 ^ k0l;
+  let v1h = 0x646f7261 ^ k1h, v1l = 0x6e646f6d ^ k1l;
+  let v2h = 0x6c796765 ^ k0h, v2l = 0x6e657261 ^ k0l;
+  let v3h = 0x74656462 ^ k1h, v3l = 0x79746573 ^ k1l;
+  // The only block: b = (len << 56) | msg with len = 4.
   const bh = 0x04000000;
-  const bl = msg >>> 0;
-  v3h = (v3h ^ bh) >>> 0; v3l = (v3l ^ bl) >>> 0;
-  sipRound();
-  v0h = (v0h ^ bh) >>> 0; v0l = (v0l ^ bl) >>> 0;
-  v2l = (v2l ^ 0xff) >>> 0;
-  sipRound();
-  sipRound();
-  sipRound();
+  const bl = msg | 0;
+  v3h ^= bh;
+  v3l ^= bl;
+  let l = 0, h = 0, t = 0;
+  // One compression round, then three finalization rounds (SipHash-1-3).
+  for (let r = 0; r < 4; r++) {
+    if (r === 1) {
+      v0h ^= bh;
+      v0l ^= bl;
+      v2l ^= 0xff;
+    }
+    // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
+    l = (v0l + v1l) | 0; v0h = (v0h + v1h + ((l >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0; v0l = l;
+    h = (v1h << 13) | (v1l >>> 19); l = (v1l << 13) | (v1h >>> 19);
+    v1h = h ^ v0h; v1l = l ^ v0l;
+    t = v0h; v0h = v0l; v0l = t;
+    // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
+    l = (v2l + v3l) | 0; v2h = (v2h + v3h + ((l >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0; v2l = l;
+    h = (v3h << 16) | (v3l >>> 16); l = (v3l << 16) | (v3h >>> 16);
+    v3h = h ^ v2h; v3l = l ^ v2l;
+    // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
+    l = (v0l + v3l) | 0; v0h = (v0h + v3h + ((l >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0; v0l = l;
+    h = (v3h << 21) | (v3l >>> 11); l = (v3l << 21) | (v3h >>> 11);
+    v3h = h ^ v0h; v3l = l ^ v0l;
+    // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
+    l = (v2l + v1l) | 0; v2h = (v2h + v1h + ((l >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0; v2l = l;
+    h = (v1h << 17) | (v1l >>> 15); l = (v1l << 17) | (v1h >>> 15);
+    v1h = h ^ v2h; v1l = l ^ v2l;
+    t = v2h; v2h = v2l; v2l = t;
+  }
   return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
 }
