@@ -21,13 +21,22 @@ import {
   DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TOO_BIG, DROP_TTL_EXPIRED, DROP_TUN_MTU,
 } from '../packet/drop.js';
 import { writeEthMacs } from '../packet/ethernet.js';
-import {
-  ecnEncapsulate, IP_CSUM, IP_DADDR, IP_DF, IP_FRAG_OFF, IP_HLEN, IP_ID, IP_MAXLEN, IP_SADDR,
-  IP_TOS, IP_TOT_LEN, IP_TTL, ipDecreaseTtl,
-} from '../packet/ipv4.js';
+import { ecnEncapsulate, ipDecreaseTtl } from '../packet/ipv4.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
 
-export const TUN_HLEN = IP_HLEN;
+export const TUN_HLEN = 20;
+// Module-local copies of the IPv4 offsets (ipv4.ts): V8 checks each use of an imported binding for
+// the temporal dead zone, a measurable cost per packet (see parse.ts).
+const IP_TOS = 1;
+const IP_TOT_LEN = 2;
+const IP_ID = 4;
+const IP_FRAG_OFF = 6;
+const IP_TTL = 8;
+const IP_CSUM = 10;
+const IP_SADDR = 12;
+const IP_DADDR = 16;
+const IP_DF = 0x4000;
+const IP_MAXLEN = 65535;
 const IPPROTO_IPIP = 4;
 
 /** The MTU reported in Fragmentation Needed for a tunnel whose route MTU is `mtu`. */

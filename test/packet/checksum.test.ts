@@ -21,6 +21,8 @@ describe('checksum', () => {
     expect(checksum(b, 1, 5, 0)).toBe(inetChecksum(b.subarray(1, 6)));
     expect(fold(sumWords(b, 0, 7, 0))).toBe(fold(0x0901 + 0x0203 + 0x0405 + 0x0600));
     expect(fold(0x1fffe)).toBe(0xffff);
+    expect(fold(2 ** 40 + 5)).toBe(0x105);
+    expect(fold(0xffffffff)).toBe(0xffff);
   });
 
   it('reads and writes big-endian fields', () => {
