@@ -1,0 +1,194 @@
+// Conn lifecycle fixtures: reuse on SYN (conn_reuse_mode), deleted dests (expire_nodest_conn 0/1,
+// trash reuse), one-packet scheduling, a full table, no dest → ICMP, TUN output, TTL/MTU errors,
+// OVERLOAD thresholds and scheduler change.
+import { describe, expect, it } from 'vitest';
+import { SVC_F_ONEPACKET } from '../../src/model/constants.js';
+import { setTunnelIpId } from '../../src/xmit/tun.js';
+import { eth, icmpQuote } from '../helpers/frame-builder.js';
+import { CLIENT, DIP, DIRECTOR_MAC, RIP1, RIP2, RS1_MAC, ROUTER_MAC, Rig, VIP, dest, expectFrame, fromClient, service, table } from './harness.js';
+
+function closeToTimeWait(rig: Rig, sport: number): void {
+  // DR (INPUT_ONLY): SYN → SR, ACK → ES, FIN → FW, ... a SYN in TIME_WAIT needs a NAT-side close; use
+  // RST → CLOSE, which is also "finished" for is_new_conn_expected().
+  rig.send(fromClient().tcp({ sport, dport: 80, flags: 'S' }));
+  rig.send(fromClient().tcp({ sport, dport: 80, flags: 'A' }));
+  rig.send(fromClient().tcp({ sport, dport: 80, flags: 'R' }));
+}
+
+describe('engine: conn reuse on SYN (conn_reuse_mode)', () => {
+  const t = table([service({ sched: 'rr', dests: [dest(RIP2, 80), dest(RIP1, 80)] })]);
+  it('mode 1: a SYN on a CLOSE conn expires it and schedules afresh (next rr dest)', () => {
+    const rig = new Rig(t);
+    closeToTimeWait(rig, 1);
+    expect(rig.conn(CLIENT, 1)?.state).toBe('CLOSE');
+    const s = rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    expect(s).toMatchObject({ conn: 'new', dest: '10.0.0.11:80' });
+    expect(rig.counts(RIP2, 80)).toEqual([0, 0, 0]);
+    expect(rig.counts(RIP1, 80)).toEqual([1, 0, 0]);
+  });
+  it('mode 1: a SYN on a TIME_WAIT NAT conn is rescheduled', () => {
+    const rig = new Rig(table([service({ sched: 'rr', dests: [dest(RIP2, 80, { fwd: 'Masq' }), dest(RIP1, 80, { fwd: 'Masq' })] })]));
+    const rs = eth({ src: RS1_MAC, dst: DIRECTOR_MAC }).ipv4({ src: '10.0.0.12', dst: CLIENT, ttl: 64 });
+    rig.send(fromClient().tcp({ sport: 9, dport: 80, flags: 'S' }));
+    rig.send(rs.tcp({ sport: 80, dport: 9, flags: 'SA' }));
+    rig.send(fromClient().tcp({ sport: 9, dport: 80, flags: 'A' }));
+    rig.send(fromClient().tcp({ sport: 9, dport: 80, flags: 'FA' }));
+    rig.send(rs.tcp({ sport: 80, dport: 9, flags: 'FA' }));
+    expect(rig.conn(CLIENT, 9)?.state).toBe('TIME_WAIT');
+    expect(rig.send(fromClient().tcp({ sport: 9, dport: 80, flags: 'S' }))).toMatchObject({ conn: 'new', dest: '10.0.0.11:80' });
+  });
+  it('mode 0: the SYN re-uses the old conn and its dest', () => {
+    const rig = new Rig(t, { connReuseMode: 0 });
+    closeToTimeWait(rig, 1);
+    const s = rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    expect(s).toMatchObject({ conn: 'hit', dest: '10.0.0.12:80' });
+    expect(rig.conn(CLIENT, 1)?.state).toBe('SYN_RECV');
+  });
+  it('a SYN on an ESTABLISHED conn is not rescheduled', () => {
+    const rig = new Rig(t);
+    rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'S' }));
+    rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'A' }));
+    expect(rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'S' }))).toMatchObject({ conn: 'hit', dest: '10.0.0.12:80' });
+  });
+});
+
+describe('engine: deleting a dest (expire_nodest_conn)', () => {
+  const d1 = dest(RIP1, 80), d2 = dest(RIP2, 80);
+  const both = table([service({ id: 900, sched: 'rr', dests: [d2, d1] })]);
+  const onlyD1 = table([service({ id: 900, sched: 'rr', dests: [d1] })]);
+  it('0 (default): packets of its conns are dropped, the conn stays, counters stay on the trashed dest', () => {
+    const rig = new Rig(both);
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    expect(rig.engine.applyTable(onlyD1)).toEqual([]);
+    const s = rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }));
+    expect(s).toMatchObject({ verdict: 'drop', reason: 'dest_unavailable', dest: '10.0.0.12:80' });
+    expect(rig.conn(CLIENT, 1)?.state).toBe('SYN_RECV');
+    expect(rig.counts(RIP2, 80)).toEqual([1, 0, 0]);
+  });
+  it('1: the conn is expired on its next packet; a SYN is rescheduled, a non-SYN passes', () => {
+    const rig = new Rig(both, { expireNodestConn: true });
+    for (const p of [1, 2, 3]) rig.send(fromClient().tcp({ sport: p, dport: 80, flags: 'S' }));
+    expect(rig.conn(CLIENT, 3)?.daddr).toBe(0x0a00000c);
+    rig.engine.applyTable(onlyD1);
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }))).toMatchObject({ verdict: 'pass', conn: 'none' });
+    expect(rig.conn(CLIENT, 1)).toBeUndefined();
+    expect(rig.send(fromClient().tcp({ sport: 3, dport: 80, flags: 'S' }))).toMatchObject({ verdict: 'tx', conn: 'new', dest: '10.0.0.11:80' });
+  });
+  it('re-adding the same dest reuses the trashed one with its counters', () => {
+    const rig = new Rig(both);
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    const before = rig.engine.conns.dests.find((d) => d && d.port === 80 && d.addr === 0x0a00000c)!;
+    rig.engine.applyTable(onlyD1);
+    rig.engine.applyTable(table([service({ id: 900, sched: 'rr', dests: [{ ...d2, id: 7777 }, d1] })]));
+    const after = rig.engine.conns.dests.find((d) => d && d.port === 80 && d.addr === 0x0a00000c && (d.flags & 1))!;
+    expect(after).toBe(before);
+    expect(rig.engine.destCounters(7777).activeConns).toBe(1);
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }))).toMatchObject({ verdict: 'tx', conn: 'hit' });
+  });
+  it('a trashed dest with no conns is freed after 120 s idle', () => {
+    const rig = new Rig(both);
+    rig.engine.applyTable(onlyD1);
+    expect(rig.engine.model.trash.length).toBe(1);
+    rig.advance(1000);
+    rig.advance(120_000);
+    expect(rig.engine.model.trash.length).toBe(0);
+  });
+});
+
+describe('engine: one-packet scheduling (-o) for UDP', () => {
+  it('every datagram is scheduled alone, counted, and freed at once', () => {
+    const rig = new Rig(table([service({ id: 901, protocol: 'udp', port: 53, sched: 'rr', flags: SVC_F_ONEPACKET, dests: [dest(RIP2, 53), dest(RIP1, 53)] })]));
+    const a = rig.send(fromClient().udp({ sport: 7, dport: 53 }).payload('a'));
+    const b = rig.send(fromClient().udp({ sport: 7, dport: 53 }).payload('b'));
+    expect([a.dest, b.dest]).toEqual(['10.0.0.12:53', '10.0.0.11:53']);
+    expect([a.conn, b.conn]).toEqual(['new', 'new']);
+    expect(rig.engine.connections().length).toBe(0);
+    expect(rig.engine.serviceStats(901).conns).toBe(2);
+    expect(rig.counts(RIP1, 53)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('engine: full conn table', () => {
+  it('new conns are dropped and counted; existing conns keep working', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80)] })]), { maxConns: 4 });
+    for (let p = 1; p <= 4; p++) expect(rig.send(fromClient().tcp({ sport: p, dport: 80, flags: 'S' })).verdict).toBe('tx');
+    expect(rig.send(fromClient().tcp({ sport: 5, dport: 80, flags: 'S' }))).toMatchObject({ verdict: 'drop', reason: 'conn_table_full' });
+    expect(rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'A' }))).toMatchObject({ verdict: 'tx', conn: 'hit' });
+    expect(rig.engine.conns.fullDrops).toBe(1);
+    rig.advance(60_000);
+    expect(rig.send(fromClient().tcp({ sport: 5, dport: 80, flags: 'S' })).verdict).toBe('tx');
+  });
+});
+
+describe('engine: no dest available', () => {
+  it('TCP SYN → ICMP port unreachable from the VIP to the client, packet dropped', () => {
+    const rig = new Rig(table([service({ port: 25, dests: [dest(RIP1, 25, { weight: 0 })] })]));
+    const syn = fromClient().tcp({ sport: 33, dport: 25, flags: 'S' });
+    const s = rig.send(syn);
+    expect(s).toMatchObject({ verdict: 'drop', reason: 'no_dest', service: 'TCP 10.0.0.100:25' });
+    expect(s.extra.length).toBe(1);
+    const want = eth({ src: DIRECTOR_MAC, dst: ROUTER_MAC }).ipv4({ src: VIP, dst: CLIENT, ttl: 64, tos: 0xc0, id: 0 })
+      .icmp({ type: 3, code: 3 }).payload(icmpQuote(syn.build()));
+    expectFrame(s.extra[0]!, want);
+  });
+});
+
+describe('engine: TUN (ipip) and transmit errors', () => {
+  it('TUN: outer header from the director address to the RIP, TTL decremented inside', () => {
+    setTunnelIpId(0x100);
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80, { fwd: 'Tunnel' })] })]));
+    const s = rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    expect(s).toMatchObject({ verdict: 'tx', fwd: 'Tunnel' });
+    expectFrame(s.out, eth({ src: DIRECTOR_MAC, dst: RS1_MAC }).ipv4({ src: DIP, dst: RIP1, ttl: 63, id: 0x100 })
+      .ipv4({ src: CLIENT, dst: VIP, ttl: 63, id: 1 }).tcp({ sport: 1, dport: 80, flags: 'S' }));
+  });
+  it('TTL 1 → ICMP time exceeded, drop; DF too big → frag needed with the tunnel MTU', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80, { fwd: 'Tunnel' })] })]));
+    const ttl1 = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: CLIENT, dst: VIP, ttl: 1 }).tcp({ sport: 1, dport: 80, flags: 'S' });
+    const s = rig.send(ttl1);
+    expect(s).toMatchObject({ verdict: 'drop', reason: 'ttl_expired' });
+    expect(s.extra.length).toBe(1);
+    const big = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: CLIENT, dst: VIP, ttl: 64, df: true }).tcp({ sport: 1, dport: 80, flags: 'A' }).payload(1470);
+    const b = rig.send(big);
+    expect(b).toMatchObject({ verdict: 'drop', reason: 'frag_needed' });
+    const want = eth({ src: DIRECTOR_MAC, dst: ROUTER_MAC }).ipv4({ src: VIP, dst: CLIENT, ttl: 64, tos: 0xc0, id: 0 })
+      .icmp({ type: 3, code: 4, mtu: 1480 }).payload(icmpQuote(big.build()));
+    expectFrame(b.extra[0]!, want);
+  });
+});
+
+describe('engine: OVERLOAD thresholds and scheduler change', () => {
+  it('-x 2: the second conn sets OVERLOAD, the dest is skipped; unbinding clears it (3/4 rule)', () => {
+    const rig = new Rig(table([service({ sched: 'rr', dests: [dest(RIP2, 80), dest(RIP1, 80, { uThreshold: 2 })] })]));
+    const seq: string[] = [];
+    for (let p = 1; p <= 5; p++) seq.push(rig.send(fromClient().tcp({ sport: p, dport: 80, flags: 'S' })).dest!);
+    expect(seq).toEqual(['10.0.0.12:80', '10.0.0.11:80', '10.0.0.12:80', '10.0.0.11:80', '10.0.0.12:80']);
+    const d = rig.engine.conns.dests.find((x) => x && x.uThreshold === 2)!;
+    expect(d.flags & 2).toBe(2);
+    rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'A' }));
+    rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'R' }));
+    expect(d.flags & 2).toBe(2);
+    rig.advance(10_000);
+    expect(d.flags & 2).toBe(0);
+  });
+  it('-E with another scheduler re-inits its state; conns keep their dest', () => {
+    const t1 = table([service({ id: 950, sched: 'rr', dests: [dest(RIP2, 80, { id: 951 }), dest(RIP1, 80, { id: 952 })] })]);
+    const rig = new Rig(t1);
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    const t2 = table([service({ id: 950, sched: 'wlc', dests: [dest(RIP2, 80, { id: 951 }), dest(RIP1, 80, { id: 952 })] })]);
+    expect(rig.engine.applyTable(t2)).toEqual([]);
+    expect(rig.engine.model.serviceById.get(950)!.scheduler.name).toBe('wlc');
+    expect(rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'S' })).dest).toBe('10.0.0.11:80');
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' })).dest).toBe('10.0.0.12:80');
+  });
+  it('a bad table changes nothing and says why', () => {
+    const t1 = table([service({ id: 960, dests: [dest(RIP1, 80)] })]);
+    const rig = new Rig(t1);
+    const bad = table([service({ id: 960, sched: 'nosuch', dests: [dest(RIP1, 80)] }), service({ id: 961, addr: '10.0.0.300' })]);
+    const errs = rig.engine.applyTable(bad);
+    expect(errs.join('\n')).toMatch(/unknown scheduler 'nosuch'/);
+    expect(errs.join('\n')).toMatch(/bad address '10.0.0.300'/);
+    expect(rig.engine.model.serviceById.get(960)!.scheduler.name).toBe('rr');
+    expect(rig.engine.model.serviceById.size).toBe(1);
+  });
+});
