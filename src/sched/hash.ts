@@ -29,6 +29,14 @@ export function schedPort(pkt: PacketDesc): number {
  * Every 64-bit lane is a pair of int32 locals (| 0 keeps them small integers: no heap numbers).
  */
 export function hsiphash32(k0h: number, k0l: number, k1h: number, k1l: number, msg: number): number {
+  return hsiphash32i(k0h, k0l, k1h, k1l, msg) >>> 0;
+}
+
+/**
+ * hsiphash32() as a signed int32 (same bits). Returning an int32 keeps the value a small integer
+ * across a call boundary; a u32 above 2^31 returned from a non-inlined call is boxed on the heap.
+ */
+export function hsiphash32i(k0h: number, k0l: number, k1h: number, k1l: number, msg: number): number {
   let v0h = 0x736f6d65 ^ k0h, v0l = 0x70736575 ^ k0l;
   let v1h = 0x646f7261 ^ k1h, v1l = 0x6e646f6d ^ k1l;
   let v2h = 0x6c796765 ^ k0h, v2l = 0x6e657261 ^ k0l;
@@ -65,5 +73,5 @@ export function hsiphash32(k0h: number, k0l: number, k1h: number, k1l: number, m
     v1h = h ^ v2h; v1l = l ^ v2l;
     t = v2h; v2h = v2l; v2l = t;
   }
-  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  return v0l ^ v1l ^ v2l ^ v3l;
 }

@@ -17,7 +17,7 @@ import { DEST_F_OVERLOAD, SVC_F_SCHED_MH_FALLBACK, SVC_F_SCHED_MH_PORT } from '.
 import type { Dest } from '../engine/dest.js';
 import type { Service } from '../engine/service.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
-import { hsiphash32, schedPort } from './hash.js';
+import { hsiphash32, hsiphash32i, schedPort } from './hash.js';
 import { gcd } from './ratio.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -36,6 +36,11 @@ const HASH2 = 2654446892;
 /** ip_vs_mh_hashkey() with hash1: hsiphash of (offset + port + addr) mod 2^32. */
 export function mhHash1(addr: number, port: number, offset: number): number {
   return hsiphash32(0, HASH1, 0, HASH1, (offset + port + addr) >>> 0);
+}
+
+/** mhHash1(...) % N: a slot index (a small integer, so the hot path never boxes a u32 result). */
+export function mhSlot(addr: number, port: number, offset: number): number {
+  return (hsiphash32i(0, HASH1, 0, HASH1, (offset + port + addr) | 0) >>> 0) % MH_TAB_SIZE;
 }
 
 /** ip_vs_mh_hashkey() with hash2. */
@@ -154,7 +159,7 @@ export const mh: Scheduler<MhState> = {
   schedule(svc: Service, st: MhState, pkt: PacketDesc): Dest | null {
     const addr = pkt.saddr;
     const port = (svc.flags & SVC_F_SCHED_MH_PORT) !== 0 ? schedPort(pkt) : 0;
-    const ih = mhHash1(addr, port, 0) % MH_TAB_SIZE;
+    const ih = mhSlot(addr, port, 0);
     let d = st.lookup[ih];
     if ((svc.flags & SVC_F_SCHED_MH_FALLBACK) === 0) {
       return d !== null && !unavailable(d) ? d : null;
@@ -164,7 +169,7 @@ export const mh: Scheduler<MhState> = {
     if (!unavailable(d)) return d;
     for (let off = 0; off < MH_TAB_SIZE; off++) {
       const roff = (off + ih) % MH_TAB_SIZE;
-      d = st.lookup[mhHash1(addr, port, roff) % MH_TAB_SIZE];
+      d = st.lookup[mhSlot(addr, port, roff)];
       if (d === null) return null;
       if (!unavailable(d)) return d;
     }
