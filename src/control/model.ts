@@ -492,11 +492,13 @@ export class ControlModel {
     return this.run(this.parsed(Cmd.DEL, this.svcArgsOf(s), newDestArgs()), stats);
   }
 
-  /** -a / -e / -d of one dest. ipvsadm's DR/TUN port rule is applied as ipvsadm would. */
+  /**
+   * -a / -e / -d of one dest, as keepalived sends it to the kernel: the port is taken as given
+   * (ipvsadm's client-side "DR/TUN port = service port" rule is not applied here).
+   */
   changeDest(op: 'add' | 'edit' | 'delete', s: Pick<ServiceConfig, 'af' | 'protocol' | 'addr' | 'port' | 'fwmark'>, d: Omit<DestConfig, 'id'>, stats: StatsSource): string | null {
     const a = this.svcArgsOf(s);
     const da = this.destArgsOf(d);
-    if (!s.fwmark && (da.fwd === FWD_TUNNEL || da.fwd === 3)) da.port = s.port;
     const cmd = op === 'add' ? Cmd.ADDDEST : op === 'edit' ? Cmd.EDITDEST : Cmd.DELDEST;
     return this.run(this.parsed(cmd, a, da), stats);
   }

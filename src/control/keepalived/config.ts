@@ -636,14 +636,25 @@ export class KeepalivedBuilder {
         this.problem(n, `Virtual server ${label}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
         vs.hysteresis = h;
       }
-      // Port rules (non-group: corrected; group: per member, as the kernel would need them).
-      const fixPort = (s: RawServer, memberPort: number, isMark: boolean, warn: boolean): number => {
+      // Port rules. Single virtual servers: corrected as validate_check_config() does (NAT
+      // without port takes the virtual port; DR/TUN take the virtual port, fwmark DR/TUN port 0).
+      // Groups: keepalived only warns, the ports go to the kernel as configured (a zero dest port
+      // means "the virtual port" to ip_vs_schedule()).
+      const fixPort = (s: RawServer, memberAddr: string, memberPort: number, isMark: boolean, warn: boolean, sorry: boolean): number => {
+        const who = sorry ? 'sorry server' : `real server ${s.addr}:${s.port}`;
+        if (vs.kind === 'group') {
+          if (warn && s.fwd !== 'Masq' && s.port) {
+            if (isMark) this.problem(s.node, `WARNING - fwmark virtual server ${label}, ${who} has port specified - port will be ignored`);
+            else if (s.port !== memberPort) this.problem(s.node, `virtual server ${label}:[${memberAddr}:${memberPort}] and ${who} ports don't match`);
+          }
+          return s.port;
+        }
         if (s.fwd === 'Masq') return !isMark && s.port === 0 ? memberPort : s.port;
         if (isMark) {
-          if (s.port && warn) this.problem(s.node, `WARNING - fwmark virtual server ${label}, real server ${s.addr}:${s.port} has port specified - clearing`);
+          if (s.port && warn) this.problem(s.node, `WARNING - ${sorry ? `virtual server ${label}, sorry server` : `fwmark virtual server ${label}, ${who}`} has port specified - clearing`);
           return 0;
         }
-        if (s.port && s.port !== memberPort && warn) this.problem(s.node, `WARNING - virtual server ${label} and real server ${s.addr}:${s.port} ports don't match - resetting`);
+        if (s.port && s.port !== memberPort && warn) this.problem(s.node, `WARNING - virtual server ${label} and ${who} ports don't match - resetting`);
         return memberPort;
       };
       let first = true;
@@ -665,11 +676,11 @@ export class KeepalivedBuilder {
             pe: vs.pe,
             dests: [],
           };
-          const mkDest = (s: RawServer): DestConfig => ({
+          const mkDest = (s: RawServer, warn: boolean, sorry = false): DestConfig => ({
             id: 0,
             af: s.af,
             addr: s.addr,
-            port: fixPort(s, t.port, !!t.fwmark, first && vs.kind !== 'group'),
+            port: fixPort(s, t.addr, t.port, !!t.fwmark, warn, sorry),
             weight: s.weight ?? 1,
             fwd: s.fwd ?? 'Masq',
             uThreshold: s.uThreshold,
@@ -679,7 +690,7 @@ export class KeepalivedBuilder {
             tunFlags: s.tun.tunFlags,
           });
           const realServers: KaRealServer[] = servers.map((s) => ({
-            dest: mkDest(s),
+            dest: mkDest(s, first || (vs.kind === 'group' && (m.fwmark > 0 || t.addr === m.addrs[0]))),
             inhibitOnFailure: !!s.inhibit,
             notifyUp: s.notifyUp,
             notifyDown: s.notifyDown,
@@ -697,7 +708,7 @@ export class KeepalivedBuilder {
             omega: vs.omega,
             inhibitOnFailure: vs.inhibit,
             virtualhost: vs.virtualhost,
-            sorryServer: vs.sorry ? mkDest(vs.sorry) : null,
+            sorryServer: vs.sorry ? mkDest(vs.sorry, first || (vs.kind === 'group' && (m.fwmark > 0 || t.addr === m.addrs[0])), true) : null,
             sorryServerInhibit: vs.sorryInhibit,
             realServers,
             node: vs.node,
