@@ -197,3 +197,18 @@ describe('lblcr', () => {
     expect(pick(svc)).toBe('A');
   });
 });
+
+describe('DIFF: bounded locality table', () => {
+  it('when ENTRY_CAP entries exist nothing new is cached, but the wlc dest is still returned', async () => {
+    const { ENTRY_CAP } = await import('../../src/sched/locality-table.js');
+    const svc = makeService('lblc', { A: 1, B: 1 }); // clock stays at 0: no GC tick runs
+    for (let i = 0; i < ENTRY_CAP; i++) pick(svc, pkt(1, 1, 0x0b000000 + i));
+    const tbl = table(svc);
+    expect(tbl.used).toBe(ENTRY_CAP);
+    expect(pick(svc, pkt(1, 1, 0x0c000000))).toBe('B');
+    expect(tbl.used).toBe(ENTRY_CAP);
+    expect(tbl.get(0x0c000000)).toBe(-1);
+    // existing entries still work
+    expect(tbl.get(0x0b000000)).toBeGreaterThanOrEqual(0);
+  });
+});

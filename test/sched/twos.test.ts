@@ -66,3 +66,17 @@ describe('twos', () => {
     expect(b / n).toBeLessThan(0.42);
   });
 });
+
+describe('DIFF: twos compares exactly', () => {
+  it('large overheads: the kernel multiplies in 32-bit int (overflow); here the less loaded wins', () => {
+    // list B A, weights 65535 each, total 131070, ceil 131071 (not a power of two: pick draws
+    // that are not rejected: low 32 bits of ceil * r must be >= 2^32 mod ceil = 4).
+    // r1 = 0x10000 → floor(131071 * 65536 / 2^32) = 1 → B (1 - 65535 <= 0)
+    // r2 = 0xffff0000 → floor(131071 * (2^32 - 65536) / 2^32) = 131069 → B leaves 65534, A reaches -1 → A
+    const svc = makeService('twos', { A: 65535, B: 65535 }, { random: scripted([0x10000, 0xffff0000]) });
+    dest(svc, 'B').activeConns = 40000; // overhead 10 240 000: 65535 * that > 2^31
+    dest(svc, 'A').activeConns = 30000; // overhead 7 680 000
+    // exact: w2*o1 = 65535*10240000 > w1*o2 = 65535*7680000 → choice2 = A
+    expect(pick(svc)).toBe('A');
+  });
+});
