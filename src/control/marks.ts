@@ -80,6 +80,7 @@ export function parseMarkRules(text: string, fileName: string, names?: NameResol
   const errors: string[] = [];
   let table: string | null = null;
   let sawTable = false;
+  let tableLine = 0;
   const lines = text.split('\n');
   lines.forEach((raw, idx) => {
     const lineNo = idx + 1;
@@ -90,7 +91,9 @@ export function parseMarkRules(text: string, fileName: string, names?: NameResol
     let line = raw.trim();
     if (!line || line.startsWith('#')) return;
     if (line.startsWith('*')) {
+      if (table !== null) err(`*${table} (line ${tableLine}) not closed by COMMIT before a new table`);
       table = line.slice(1).trim();
+      tableLine = lineNo;
       sawTable = true;
       return;
     }
@@ -300,7 +303,7 @@ export function parseMarkRules(text: string, fileName: string, names?: NameResol
     if (!haveMark) return err('-j MARK without --set-mark/--set-xmark');
     rules.push(r);
   });
-  if (table !== null) errors.push(`${fileName}:${lines.length}: table *${table} not closed by COMMIT`);
+  if (table !== null) errors.push(`${fileName}:${tableLine}: table *${table} not closed by COMMIT`);
   return { rules, errors };
 }
 
