@@ -2,7 +2,7 @@
 // uvs owns (the VIP: the director's kernel never owns it), and builders for requests (neighbour
 // resolution) and gratuitous ARP (announcing a VIP after takeover). No allocation.
 
-import { rd16, rd32, wr16, wr32 } from './checksum.js';
+import { rd16, wr16, wrHalves } from './checksum.js';
 import { DROP_ARP_NOT_REQUEST, DROP_NO_ROOM } from './drop.js';
 import { copyMac, ETH_HLEN, ETH_P_ARP, ETH_P_IP, ETH_SRC, ETH_TYPE } from './ethernet.js';
 import type { PacketDesc } from './packet-desc.js';
@@ -40,14 +40,17 @@ export function arpReplyInPlace(d: PacketDesc, ourMac: Uint8Array, ourMacOff: nu
   const b = d.buf;
   const a = d.l3Off;
   if (rd16(b, a + ARP_OP) !== ARPOP_REQUEST) return -DROP_ARP_NOT_REQUEST;
-  const spa = rd32(b, a + ARP_SPA);
-  const tpa = rd32(b, a + ARP_TPA);
+  // Addresses as 16-bit halves (no u32 crosses a call: checksum.ts on boxing).
+  const sHi = rd16(b, a + ARP_SPA);
+  const sLo = rd16(b, a + ARP_SPA + 2);
+  const tHi = rd16(b, a + ARP_TPA);
+  const tLo = rd16(b, a + ARP_TPA + 2);
   wr16(b, a + ARP_OP, ARPOP_REPLY);
   // target := requester (its MAC from the ARP body, as arp_send(ARPOP_REPLY, ..., sha))
   copyMac(b, a + ARP_THA, b, a + ARP_SHA);
-  wr32(b, a + ARP_TPA, spa);
+  wrHalves(b, a + ARP_TPA, sHi, sLo);
   copyMac(b, a + ARP_SHA, ourMac, ourMacOff);
-  wr32(b, a + ARP_SPA, tpa);
+  wrHalves(b, a + ARP_SPA, tHi, tLo);
   // Ethernet: to the requester's hardware address, from us (VLAN tag, if any, stays).
   copyMac(b, d.off, b, a + ARP_THA);
   copyMac(b, d.off + ETH_SRC, ourMac, ourMacOff);
@@ -69,9 +72,9 @@ function writeArpFrame(
   out[a + ARP_PLEN] = 4;
   wr16(out, a + ARP_OP, op);
   copyMac(out, a + ARP_SHA, mac, macOff);
-  wr32(out, a + ARP_SPA, spa);
+  wrHalves(out, a + ARP_SPA, spa >>> 16, spa & 0xffff);
   for (let i = 0; i < 6; i++) out[a + ARP_THA + i] = 0;
-  wr32(out, a + ARP_TPA, tpa);
+  wrHalves(out, a + ARP_TPA, tpa >>> 16, tpa & 0xffff);
   return ARP_FRAME_LEN;
 }
 

@@ -64,19 +64,26 @@ export function csumReplace32(check: number, from: number, to: number): number {
 }
 
 /**
- * RFC 1624 update for an address and a port changing together (the NAT rewrite of the L4 checksum,
- * as inet_proto_csum_replace4() + inet_proto_csum_replace2() in one fold).
+ * RFC 1624 update for three 16-bit words changing at once, all arguments 16-bit (small integers,
+ * so a call V8 does not inline never boxes a number). The NAT rewrite passes the two halves of the
+ * address and the port (inet_proto_csum_replace4() + inet_proto_csum_replace2() in one fold), or
+ * the two halves of the address and the TTL/protocol word for the IPv4 header.
  */
-export function csumReplaceAddrPort(check: number, fromAddr: number, toAddr: number, fromPort: number, toPort: number): number {
-  let s = (~check & 0xffff)
-    + (~fromAddr >>> 16 & 0xffff) + (~fromAddr & 0xffff) + (toAddr >>> 16) + (toAddr & 0xffff)
-    + (~fromPort & 0xffff) + (toPort & 0xffff);
+export function csumReplace3(check: number, f1: number, t1: number, f2: number, t2: number, f3: number, t3: number): number {
+  let s = (~check & 0xffff) + (~f1 & 0xffff) + t1 + (~f2 & 0xffff) + t2 + (~f3 & 0xffff) + t3;
   s = (s & 0xffff) + (s >>> 16);
   s = (s & 0xffff) + (s >>> 16);
   return ~s & 0xffff;
 }
 
-/** Big-endian 16-bit read/write and host-order u32 read/write: the shared field accessors. */
+/** RFC 1624 update for an address (u32) and a port changing together. Convenience for cold paths/tests. */
+export function csumReplaceAddrPort(check: number, fromAddr: number, toAddr: number, fromPort: number, toPort: number): number {
+  return csumReplace3(check, fromAddr >>> 16, toAddr >>> 16, fromAddr & 0xffff, toAddr & 0xffff, fromPort, toPort);
+}
+
+// Field accessors. A u32 of 2^31 or more is not a small integer in V8: returned from, or passed
+// to, a call that is not inlined it is boxed (an allocation). Hot paths therefore move addresses
+// as two 16-bit halves (rd16 / wrHalves) or byte by byte; rd32/wr32 are for cold paths.
 export function rd16(buf: Uint8Array, off: number): number {
   return (buf[off]! << 8) | buf[off + 1]!;
 }
@@ -88,6 +95,14 @@ export function wr16(buf: Uint8Array, off: number, v: number): void {
 
 export function rd32(buf: Uint8Array, off: number): number {
   return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+}
+
+/** Write a 32-bit value given as its two 16-bit halves (hi = v >>> 16, lo = v & 0xffff). */
+export function wrHalves(buf: Uint8Array, off: number, hi: number, lo: number): void {
+  buf[off] = hi >>> 8;
+  buf[off + 1] = hi & 0xff;
+  buf[off + 2] = lo >>> 8;
+  buf[off + 3] = lo & 0xff;
 }
 
 export function wr32(buf: Uint8Array, off: number, v: number): void {

@@ -8,11 +8,11 @@
 // header's shape (not its checksum: routers may quote it after changing it) and fills an
 // IcmpEmbedded, the reusable second descriptor for the quoted header. Nothing allocates.
 
-import { checksum, rd16, rd32 } from './checksum.js';
+import { checksum, rd16 } from './checksum.js';
 import {
   DROP_BAD_ICMP_CSUM, DROP_BAD_ICMP_INNER, DROP_ICMP_FRAGMENT, DROP_TRUNC_ICMP,
 } from './drop.js';
-import { IP_DADDR, IP_FRAG_OFF, IP_HLEN, IP_OFFSET, IP_PROTO, IP_SADDR } from './ipv4.js';
+import { IP_FRAG_OFF, IP_HLEN, IP_OFFSET, IP_PROTO, IP_SADDR } from './ipv4.js';
 import type { PacketDesc } from './packet-desc.js';
 
 export const ICMP_HLEN = 8;
@@ -106,8 +106,10 @@ export function parseIcmpError(e: IcmpEmbedded, d: PacketDesc): number {
   e.l4Off = l3 + ihl;
   e.l4Len = avail - ihl;
   e.proto = b[l3 + IP_PROTO]!;
-  e.saddr = rd32(b, l3 + IP_SADDR);
-  e.daddr = rd32(b, l3 + IP_DADDR);
+  // Inline reads: a u32 ≥ 2^31 returned from a call that is not inlined is boxed (checksum.ts).
+  const sa = l3 + IP_SADDR;
+  e.saddr = ((b[sa]! << 24) | (b[sa + 1]! << 16) | (b[sa + 2]! << 8) | b[sa + 3]!) >>> 0;
+  e.daddr = ((b[sa + 4]! << 24) | (b[sa + 5]! << 16) | (b[sa + 6]! << 8) | b[sa + 7]!) >>> 0;
   const p = e.proto;
   if ((p === 6 || p === 17 || p === 132) && e.l4Len >= 4 && (rd16(b, l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
     e.sport = rd16(b, e.l4Off);

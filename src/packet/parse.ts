@@ -12,7 +12,7 @@
 //
 // Never throws and never allocates: every read is bounds-checked against the frame length first.
 
-import { fold, rd16, rd32, sumWords, sumWords20 } from './checksum.js';
+import { fold, rd16, sumWords, sumWords20 } from './checksum.js';
 import {
   DROP_BAD_ARP, DROP_BAD_IHL, DROP_BAD_IP_CSUM, DROP_BAD_IP_LEN, DROP_BAD_IP_VERSION, DROP_BAD_TCP_OFF,
   DROP_BAD_UDP_LEN, DROP_TRUNC_ARP, DROP_TRUNC_ETH, DROP_TRUNC_IP, PARSE_ARP, PARSE_OTHER,
@@ -40,7 +40,6 @@ const IP_FRAG_OFF = 6;
 const IP_TTL = 8;
 const IP_PROTO = 9;
 const IP_SADDR = 12;
-const IP_DADDR = 16;
 const IP_DF = 0x4000;
 const IP_MF = 0x2000;
 const IP_OFFSET = 0x1fff;
@@ -104,8 +103,10 @@ export function parseFrame(d: PacketDesc, buf: Uint8Array, off: number, len: num
   if (type === ETH_P_ARP) {
     if (avail < ARP_LEN) return DROP_TRUNC_ARP;
     if (!arpIsEtherIpv4(buf, l3)) return DROP_BAD_ARP;
-    d.saddr = rd32(buf, l3 + ARP_SPA);
-    d.daddr = rd32(buf, l3 + ARP_TPA);
+    const sp = l3 + ARP_SPA;
+    const tp = l3 + ARP_TPA;
+    d.saddr = ((buf[sp]! << 24) | (buf[sp + 1]! << 16) | (buf[sp + 2]! << 8) | buf[sp + 3]!) >>> 0;
+    d.daddr = ((buf[tp]! << 24) | (buf[tp + 1]! << 16) | (buf[tp + 2]! << 8) | buf[tp + 3]!) >>> 0;
     return PARSE_ARP;
   }
   if (type !== ETH_P_IP) return PARSE_OTHER;
@@ -130,8 +131,11 @@ export function parseFrame(d: PacketDesc, buf: Uint8Array, off: number, len: num
   d.proto = proto;
   d.tos = buf[l3 + IP_TOS]!;
   d.ttl = buf[l3 + IP_TTL]!;
-  d.saddr = rd32(buf, l3 + IP_SADDR);
-  d.daddr = rd32(buf, l3 + IP_DADDR);
+  // Addresses read inline, not through rd32(): a u32 ≥ 2^31 is not a small integer in V8, and one
+  // returned from a call that is not inlined is boxed (an allocation per packet).
+  const sa = l3 + IP_SADDR;
+  d.saddr = ((buf[sa]! << 24) | (buf[sa + 1]! << 16) | (buf[sa + 2]! << 8) | buf[sa + 3]!) >>> 0;
+  d.daddr = ((buf[sa + 4]! << 24) | (buf[sa + 5]! << 16) | (buf[sa + 6]! << 8) | buf[sa + 7]!) >>> 0;
   d.df = (frag & IP_DF) !== 0;
   d.isFragment = (frag & (IP_MF | IP_OFFSET)) !== 0;
   const l4 = l3 + ihl;

@@ -20,8 +20,9 @@
 // recomputed from scratch (as the kernel does; the quoted L4 checksum is left alone). Both ways
 // the TTL is decremented (ip_vs_icmp_xmit() inbound, forwarding outbound); TTL ≤ 1 drops
 // (never answered: it is an error itself). No MTU check for relayed ICMP (ip_vs_iph_icmp()).
+// Addresses may be passed as u32 or as int32 bit patterns (`addr | 0`, never boxed by V8).
 
-import { checksum, rd16, rd32, wr16, wr32 } from '../packet/checksum.js';
+import { checksum, rd16, wr16, wrHalves } from '../packet/checksum.js';
 import { DROP_NO_ROOM, DROP_TTL_EXPIRED } from '../packet/drop.js';
 import { writeEthMacs } from '../packet/ethernet.js';
 import {
@@ -29,7 +30,7 @@ import {
 } from '../packet/icmp.js';
 import {
   IP_DADDR, IP_FRAG_OFF, IP_HLEN, IP_ID, IP_OFFSET, IP_PROTO, IP_SADDR, IP_TOS, IP_TOT_LEN, IP_TTL,
-  ipDecreaseTtl, ipSendCheck, isMartianSource,
+  ipDecreaseTtl, ipSendCheck,
 } from '../packet/ipv4.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
 
@@ -58,8 +59,10 @@ export function writeIcmpError(
   const ihl = (buf[ipOff]! & 0x0f) << 2;
   if (ihl < IP_HLEN || ihl > ipAvail) return 0;
   if ((rd16(buf, ipOff + IP_FRAG_OFF) & IP_OFFSET) !== 0) return 0;
-  const saddr = rd32(buf, ipOff + IP_SADDR);
-  if (isMartianSource(saddr)) return 0;
+  // The offender's source, byte by byte (no u32 crosses a call: checksum.ts on boxing).
+  const sa = ipOff + IP_SADDR;
+  const s0 = buf[sa]!;
+  if ((s0 | buf[sa + 1]! | buf[sa + 2]! | buf[sa + 3]!) === 0 || s0 === 127 || s0 >= 224) return 0;
   const tot = rd16(buf, ipOff + IP_TOT_LEN);
   const have = tot < ipAvail ? tot : ipAvail;
   let quote = ihl + 8;
@@ -88,15 +91,15 @@ export function writeIcmpError(
   wr16(out, o + IP_FRAG_OFF, 0);
   out[o + IP_TTL] = ICMP_ERROR_TTL;
   out[o + IP_PROTO] = 1;
-  wr32(out, o + IP_SADDR, srcAddr);
-  wr32(out, o + IP_DADDR, saddr);
+  wrHalves(out, o + IP_SADDR, srcAddr >>> 16, srcAddr & 0xffff);
+  for (let i = 0; i < 4; i++) out[o + IP_DADDR + i] = buf[sa + i]!;
   ipSendCheck(out, o, IP_HLEN);
 
   const ic = o + IP_HLEN;
   out[ic] = type;
   out[ic + 1] = code;
   wr16(out, ic + ICMP_CSUM, 0);
-  wr32(out, ic + ICMP_REST, info);
+  wrHalves(out, ic + ICMP_REST, info >>> 16, info & 0xffff);
   const q = ic + ICMP_HLEN;
   for (let i = 0; i < quote; i++) out[q + i] = buf[ipOff + i]!;
   wr16(out, ic + ICMP_CSUM, checksum(out, ic, ICMP_HLEN + quote, 0));
@@ -138,10 +141,12 @@ export function icmpNatIn(
   const b = d.buf;
   ipDecreaseTtl(b, d.l3Off);
   d.ttl -= 1;
-  wr32(b, d.l3Off + IP_DADDR, rip);
-  d.daddr = rip;
-  wr32(b, e.l3Off + IP_SADDR, rip);
-  e.saddr = rip;
+  const hi = rip >>> 16;
+  const lo = rip & 0xffff;
+  wrHalves(b, d.l3Off + IP_DADDR, hi, lo);
+  d.daddr = rip >>> 0;
+  wrHalves(b, e.l3Off + IP_SADDR, hi, lo);
+  e.saddr = rip >>> 0;
   if (e.hasPorts) {
     wr16(b, e.l4Off, rport);
     e.sport = rport;
@@ -163,10 +168,12 @@ export function icmpNatOut(
   const b = d.buf;
   ipDecreaseTtl(b, d.l3Off);
   d.ttl -= 1;
-  wr32(b, d.l3Off + IP_SADDR, vip);
-  d.saddr = vip;
-  wr32(b, e.l3Off + IP_DADDR, vip);
-  e.daddr = vip;
+  const hi = vip >>> 16;
+  const lo = vip & 0xffff;
+  wrHalves(b, d.l3Off + IP_SADDR, hi, lo);
+  d.saddr = vip >>> 0;
+  wrHalves(b, e.l3Off + IP_DADDR, hi, lo);
+  e.daddr = vip >>> 0;
   if (e.hasPorts) {
     wr16(b, e.l4Off + 2, vport);
     e.dport = vport;

@@ -8,10 +8,11 @@
 // Fragments: a non-first fragment has no L4 header, only its address changes; the first fragment
 // carries the datagram's L4 checksum, so its update covers the whole datagram.
 // TTL and MTU as for DR (decrement_ttl() then ensure_mtu_is_adequate(); the frame is unchanged on
-// those drops). The real server uses the director as its gateway, so the outbound direction is a
+// those drops). Addresses may be passed as u32 or as int32 bit patterns (`addr | 0`, a small
+// integer in V8, so a caller that is not inlined does not box it). The real server uses the director as its gateway, so the outbound direction is a
 // forwarded packet and has its TTL decremented as well (ip_forward()).
 
-import { csumReplaceAddrPort, rd16, rd32, wr16, wr32 } from '../packet/checksum.js';
+import { csumReplace3, rd16, wr16, wrHalves } from '../packet/checksum.js';
 import { DROP_FRAG_NEEDED, DROP_NAT_PROTO, DROP_TTL_EXPIRED } from '../packet/drop.js';
 import { writeEthMacs } from '../packet/ethernet.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
@@ -39,13 +40,17 @@ function natRewrite(
 
   const b = d.buf;
   const l3 = d.l3Off;
-  const addrOff = l3 + (outbound ? IP_SADDR : IP_DADDR);
-  const oldAddr = rd32(b, addrOff);
+  const ao = l3 + (outbound ? IP_SADDR : IP_DADDR);
+  // Addresses as 16-bit halves: small integers only, so no call boxes a number (checksum.ts).
+  const oHi = (b[ao]! << 8) | b[ao + 1]!;
+  const oLo = (b[ao + 2]! << 8) | b[ao + 3]!;
+  const nHi = addr >>> 16;
+  const nLo = addr & 0xffff;
   // IPv4 header: TTL word (ttl<<8 | proto) and the address, one RFC 1624 update.
-  const ttlWord = rd16(b, l3 + IP_TTL);
-  const hc = csumReplaceAddrPort(rd16(b, l3 + IP_CSUM), oldAddr, addr, ttlWord, ttlWord - 0x100);
+  const ttlWord = (b[l3 + IP_TTL]! << 8) | b[l3 + IP_TTL + 1]!;
+  const hc = csumReplace3(rd16(b, l3 + IP_CSUM), oHi, nHi, oLo, nLo, ttlWord, ttlWord - 0x100);
   b[l3 + IP_TTL] = d.ttl - 1;
-  wr32(b, addrOff, addr);
+  wrHalves(b, ao, nHi, nLo);
   wr16(b, l3 + IP_CSUM, hc);
   d.ttl -= 1;
 
@@ -56,20 +61,20 @@ function natRewrite(
     wr16(b, portOff, port);
     if (proto === 6) {
       // as tcp_fast_csum_update()
-      wr16(b, l4 + TCP_CSUM, csumReplaceAddrPort(rd16(b, l4 + TCP_CSUM), oldAddr, addr, oldPort, port));
+      wr16(b, l4 + TCP_CSUM, csumReplace3(rd16(b, l4 + TCP_CSUM), oHi, nHi, oLo, nLo, oldPort, port));
     } else {
       // as udp_fast_csum_update(): 0 means no checksum and stays 0
       const c = rd16(b, l4 + UDP_CSUM);
       if (c !== 0) {
-        const n = csumReplaceAddrPort(c, oldAddr, addr, oldPort, port);
+        const n = csumReplace3(c, oHi, nHi, oLo, nLo, oldPort, port);
         wr16(b, l4 + UDP_CSUM, n === 0 ? CSUM_MANGLED_0 : n);
       }
     }
     if (outbound) d.sport = port;
     else d.dport = port;
   }
-  if (outbound) d.saddr = addr;
-  else d.daddr = addr;
+  if (outbound) d.saddr = addr >>> 0;
+  else d.daddr = addr >>> 0;
   writeEthMacs(b, d.off, srcMac, srcMacOff, dstMac, dstMacOff);
   return d.len;
 }

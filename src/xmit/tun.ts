@@ -9,6 +9,8 @@
 // does not move, so d.l3Off/d.l4Off and the parsed fields still describe it.
 // CALLER CONTRACT: at least TUN_HLEN (20) bytes of headroom before d.off (else -DROP_NO_HEADROOM).
 //
+// Addresses may be passed as u32 or as int32 bit patterns (`addr | 0`, never boxed by V8).
+//
 // Outer header (ip_vs_prepare_tunneled_skb(), spec §5.3): version 4, ihl 5, tos = inner DS field
 // with INET_ECN_encapsulate() (CE becomes ECT(0)), total length = inner + 20, DF copied from the
 // inner packet (pmtu_disc = 1), no MF/offset, TTL = inner TTL after the decrement, protocol 4.
@@ -16,7 +18,7 @@
 // than mtu - 20 is refused with DROP_FRAG_NEEDED (the caller sends Fragmentation Needed carrying
 // tunnelMtu(mtu)). TTL ≤ 1 → DROP_TTL_EXPIRED first, as in __ip_vs_get_out_rt().
 
-import { fold, wr16, wr32 } from '../packet/checksum.js';
+import { fold, wr16, wrHalves } from '../packet/checksum.js';
 import {
   DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TOO_BIG, DROP_TTL_EXPIRED, DROP_TUN_MTU,
 } from '../packet/drop.js';
@@ -97,11 +99,15 @@ export function xmitTunnel(
   wr16(b, o + IP_ID, id);
   wr16(b, o + IP_FRAG_OFF, frag);
   wr16(b, o + IP_TTL, ttlProto);
-  wr32(b, o + IP_SADDR, srcAddr);
-  wr32(b, o + IP_DADDR, dstAddr);
+  // Addresses as 16-bit halves: small integers only, so no call boxes a number (checksum.ts).
+  const sHi = srcAddr >>> 16;
+  const sLo = srcAddr & 0xffff;
+  const dHi = dstAddr >>> 16;
+  const dLo = dstAddr & 0xffff;
+  wrHalves(b, o + IP_SADDR, sHi, sLo);
+  wrHalves(b, o + IP_DADDR, dHi, dLo);
   // Header checksum from the values just written (no read-back): ip_send_check() arithmetic.
-  const sum = 0x4500 + tos + totLen + id + frag + ttlProto
-    + (srcAddr >>> 16) + (srcAddr & 0xffff) + (dstAddr >>> 16) + (dstAddr & 0xffff);
+  const sum = 0x4500 + tos + totLen + id + frag + ttlProto + sHi + sLo + dHi + dLo;
   wr16(b, o + IP_CSUM, ~fold(sum) & 0xffff);
 
   d.off = newOff;

@@ -62,6 +62,18 @@ describe('xmitNatIn / xmitNatOut (Masq)', () => {
     });
   }
 
+  it('accepts addresses as int32 bit patterns (addr | 0) with the same result, descriptor stays u32', () => {
+    const big = '192.168.1.20';
+    const mk = (): FrameBuilder => eth(inEth).ipv4({ src: CLIENT, dst: VIP, ttl: 9 }).tcp({ sport: 7, dport: 80 }).payload(5);
+    const a = parsed(mk());
+    const b = parsed(mk());
+    const u32 = 0xc0a80114;
+    expect(xmitNatIn(a.d, u32, 8080, directorMac, 0, rsMac, 0, 1500)).toBe(xmitNatIn(b.d, u32 | 0, 8080, directorMac, 0, rsMac, 0, 1500));
+    const want = eth(toRs).ipv4({ src: CLIENT, dst: big, ttl: 8 }).tcp({ sport: 7, dport: 8080 }).payload(5).build();
+    expect(frameDiff(b.s.buf.slice(b.s.off, b.s.off + b.s.len), want)).toBeNull();
+    expect(b.d.daddr).toBe(u32);
+  });
+
   it('stores a UDP checksum that becomes 0 as 0xffff', () => {
     // Choose 2 payload bytes so the rewritten datagram's checksum computes to 0.
     const ipo: Ipv4Opts = { src: CLIENT, dst: RIP, ttl: 9 };

@@ -49,6 +49,17 @@ describe('xmitTunnel (TUN, ipip)', () => {
     });
   }
 
+  it('accepts addresses as int32 bit patterns (addr | 0)', () => {
+    const inner = { src: CLIENT, dst: VIP, ttl: 64, df: true };
+    const s = eth(inEth).ipv4(inner).udp({ sport: 1, dport: 2 }).inSlab({ headroom: 32 });
+    const d = new PacketDesc();
+    parseFrame(d, s.buf, s.off, s.len, 0);
+    const r = xmitTunnel(d, 0xc0a80002 | 0, 0xc0a80111 | 0, directorMac, 0, rsMac, 0, 1500);
+    const want = eth(outEth).ipv4({ src: '192.168.0.2', dst: '192.168.1.17', ttl: 63, df: true })
+      .ipv4({ ...inner, ttl: 63 }).udp({ sport: 1, dport: 2 }).build();
+    expect(frameDiff(s.buf.slice(d.off, d.off + r), want)).toBeNull();
+  });
+
   it('advances the outer id for each packet without DF', () => {
     const input = eth(inEth).ipv4({ src: CLIENT, dst: VIP }).udp({ sport: 1, dport: 2 });
     const a = run(input);
