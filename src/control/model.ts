@@ -2,8 +2,9 @@
 // language. `execute(argv, stdin, stats)` runs one ipvsadm 1.31 command exactly as ipvsadm and
 // the kernel would (parse → option checks → the kernel's validation and errno → ipvsadm's
 // message and exit status); a command that fails changes nothing. Ids of services and dests are
-// allocated here and stay stable across edits; a dest deleted and added again to the same
-// service gets its old id back, as the kernel reuses the dest from its trash (counters survive).
+// allocated here and stay stable across edits; a dest deleted (by -d, or with its service by -D
+// or -C) and added again to a service with the same address gets its old id back, as the kernel
+// reuses the dest from its trash (ip_vs_trash_get_dest(): counters survive).
 // keepalived and the health checkers call the typed methods below, which build the same
 // ParsedCommand and go through the same validation.
 
@@ -86,7 +87,7 @@ export class ControlModel {
   private table: VirtualServerTable = emptyTable();
   private nextServiceId = 1;
   private nextDestId = 1;
-  /** "svcId|af|addr|port" → id of a deleted dest, reused when it comes back (the kernel's trash). */
+  /** "service key|af|addr|port" → id of a deleted dest, reused when it comes back (the kernel's trash). */
   private readonly trash = new Map<string, number>();
   private readonly listeners: ChangeListener[] = [];
   /** -Z zero points, keyed 's<id>' / 'd<id>'. */
@@ -316,6 +317,7 @@ export class ControlModel {
     const t = this.table;
     switch (ce.cmd) {
       case Cmd.FLUSH:
+        for (const svc of t.services) this.toTrash(svc, svc.dests);
         t.services = [];
         break;
       case Cmd.ADD: {
@@ -353,6 +355,7 @@ export class ControlModel {
       case Cmd.DEL: {
         const svc = this.findService(ce.svc);
         if (!svc) throw new KernelError('ESRCH');
+        this.toTrash(svc, svc.dests);
         t.services.splice(t.services.indexOf(svc), 1);
         break;
       }
@@ -382,8 +385,8 @@ export class ControlModel {
         const idx = svc.dests.findIndex((x) => x.af === d.af && x.addr === d.addr && x.port === d.port);
         if (ce.cmd === Cmd.DELDEST) {
           if (idx < 0) throw new KernelError('ENOENT');
-          const [gone] = svc.dests.splice(idx, 1);
-          this.trash.set(`${svc.id}|${gone!.af}|${gone!.addr}|${gone!.port}`, gone!.id);
+          const gone = svc.dests.splice(idx, 1);
+          this.toTrash(svc, gone);
           break;
         }
         this.destCheck(d);
@@ -393,7 +396,7 @@ export class ControlModel {
           break;
         }
         if (idx >= 0) throw new KernelError('EEXIST');
-        const key = `${svc.id}|${d.af}|${d.addr}|${d.port}`;
+        const key = trashKey(svc, d.af, d.addr, d.port);
         const reused = this.trash.get(key);
         if (reused === undefined) this.checkDestAddr(d.af, d.addr);
         const dc: DestConfig = {
@@ -432,6 +435,13 @@ export class ControlModel {
         return;
     }
     this.changed();
+  }
+
+  private toTrash(svc: ServiceConfig, dests: DestConfig[]): void {
+    for (const d of dests) {
+      if (this.trash.size >= TRASH_MAX) this.trash.delete(this.trash.keys().next().value!);
+      this.trash.set(trashKey(svc, d.af, d.addr, d.port), d.id);
+    }
   }
 
   // ---- typed entry points for keepalived and the health checkers (same validation) ----
@@ -507,6 +517,13 @@ export class ControlModel {
   findDest(s: Pick<ServiceConfig, 'af' | 'protocol' | 'addr' | 'port' | 'fwmark'>, af: number, addr: string, port: number): DestConfig | undefined {
     return this.findService(this.svcArgsOf(s))?.dests.find((x) => x.af === af && x.addr === addr && x.port === port);
   }
+}
+
+/** Bound on remembered deleted dests (the kernel frees idle trash after 120-180 s). */
+const TRASH_MAX = 65536;
+
+function trashKey(svc: ServiceConfig, af: number, addr: string, port: number): string {
+  return `${svc.fwmark ? `f${svc.fwmark}/${svc.af}` : `${svc.protocol}/${svc.af}/${svc.addr}/${svc.port}`}|${af}|${addr}|${port}`;
 }
 
 /**

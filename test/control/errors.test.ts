@@ -147,6 +147,10 @@ describe('command semantics', () => {
     expect(m.current.services[0]!.dests[0]!.id).toBe(d2!.id);
     setup(m, '-D -t 10.0.0.1:80', '-A -t 10.0.0.1:80');
     expect(m.current.services[0]!.id).not.toBe(svc.id);
+    // dests of a deleted service wait in the trash too (ip_vs_trash_get_dest matches the service address)
+    setup(m, '-a -t 10.0.0.1:80 -r 10.0.0.3', '-C', '-A -t 10.0.0.1:80', '-a -t 10.0.0.1:80 -r 10.0.0.3', '-A -t 10.0.0.9:80', '-a -t 10.0.0.9:80 -r 10.0.0.3');
+    expect(m.current.services[0]!.dests[0]!.id).toBe(d3!.id);
+    expect(m.current.services[1]!.dests[0]!.id).not.toBe(d3!.id);
   });
 
   it('dests on the director itself show as Local and save as -g', () => {
