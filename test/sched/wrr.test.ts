@@ -77,4 +77,17 @@ describe('wrr', () => {
     // cw=3: A; cw=1: B A; cw=-1 → 3: A; ...
     expect(seq(svc, 6)).toBe('A B A A B A');
   });
+
+  it('all OVERLOADed after a restart: the walk stops at `last`, keeping cl and the low cw', () => {
+    const svc = boundAfter({ A: 2, B: 1 }); // list B A, di 1, mw 2
+    expect(seq(svc, 2)).toBe('A B'); // cw=2: A; cw=1: B → cl = B, cw = 1
+    dest(svc, 'A').flags |= DEST_F_OVERLOAD;
+    dest(svc, 'B').flags |= DEST_F_OVERLOAD;
+    // after B: A no; cw 0 → 2 (restarted); B A no; cw 1 = di → last pass, stop = B; B is stop → null
+    expect(seq(svc, 1)).toBe('-');
+    dest(svc, 'A').flags &= ~DEST_F_OVERLOAD;
+    dest(svc, 'B').flags &= ~DEST_F_OVERLOAD;
+    // resumes after B at cw 1: A; then cw 0 → 2: A; cw 1: B (without the stop: cl = head, cw = 2 → A B A)
+    expect(seq(svc, 3)).toBe('A A B');
+  });
 });
