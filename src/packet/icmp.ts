@@ -122,3 +122,45 @@ export function parseIcmpError(e: IcmpEmbedded, d: PacketDesc): number {
   }
   return ICMP_EMBEDDED_OK;
 }
+
+/**
+ * For an ICMP error about one of uvs's own IP-in-IP packets (e.proto 4, spec §5.6 "errors about
+ * the LB's own tunnel packets"): parse the client's original packet quoted inside the quoted
+ * tunnel packet into `inner`. Needs the inner IP header whole (routers quoting only 8 bytes after
+ * the outer header give too little: DROP_BAD_ICMP_INNER, as IPVS then cannot relate the error).
+ * Ports are filled when 4 more bytes are present.
+ */
+export function parseIcmpTunnelInner(inner: IcmpEmbedded, d: PacketDesc, e: IcmpEmbedded): number {
+  if (e.proto !== 4) return DROP_BAD_ICMP_INNER;
+  const b = d.buf;
+  const l3 = e.l4Off;
+  const avail = e.l4Len;
+  if (avail < IP_HLEN) return DROP_BAD_ICMP_INNER;
+  const vihl = b[l3]!;
+  const ihl = (vihl & 0x0f) << 2;
+  if ((vihl >>> 4) !== 4 || ihl < IP_HLEN || ihl > avail) return DROP_BAD_ICMP_INNER;
+  inner.l3Off = l3;
+  inner.ihl = ihl;
+  inner.l4Off = l3 + ihl;
+  inner.l4Len = avail - ihl;
+  inner.proto = b[l3 + IP_PROTO]!;
+  const sa = l3 + IP_SADDR;
+  inner.saddr = ((b[sa]! << 24) | (b[sa + 1]! << 16) | (b[sa + 2]! << 8) | b[sa + 3]!) >>> 0;
+  inner.daddr = ((b[sa + 4]! << 24) | (b[sa + 5]! << 16) | (b[sa + 6]! << 8) | b[sa + 7]!) >>> 0;
+  const p = inner.proto;
+  if ((p === 6 || p === 17 || p === 132) && inner.l4Len >= 4 && (rd16(b, l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
+    inner.sport = rd16(b, inner.l4Off);
+    inner.dport = rd16(b, inner.l4Off + 2);
+    inner.hasPorts = true;
+  } else {
+    inner.sport = 0;
+    inner.dport = 0;
+    inner.hasPorts = false;
+  }
+  return ICMP_EMBEDDED_OK;
+}
+
+/** Whether the quoted client packet inside a tunnel error had DF set (§5.6: else nothing is relayed). */
+export function embeddedDf(d: PacketDesc, e: IcmpEmbedded): boolean {
+  return (rd16(d.buf, e.l3Off + IP_FRAG_OFF) & 0x4000) !== 0;
+}

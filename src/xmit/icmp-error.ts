@@ -183,3 +183,13 @@ export function icmpNatOut(
   return d.len;
 }
 
+
+/**
+ * The MTU to report to a client when a Fragmentation Needed came back about one of our tunnel
+ * packets (ip_vs_in_icmp() for IPIP, spec §5.6): the dest's cached route MTU if known (> 0), else
+ * the reported one, reduced by the 20-byte tunnel header when it is above 88.
+ */
+export function tunnelErrorMtu(reportedMtu: number, cachedMtu: number): number {
+  const mtu = cachedMtu > 0 ? cachedMtu : reportedMtu;
+  return mtu > 88 ? mtu - 20 : mtu;
+}

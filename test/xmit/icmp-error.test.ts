@@ -6,11 +6,14 @@ import { parseFrame, PARSE_OK_IPV4 } from '../../src/packet/parse.js';
 import {
   DROP_BAD_ICMP_CSUM, DROP_BAD_ICMP_INNER, DROP_ICMP_FRAGMENT, DROP_NO_ROOM, DROP_TRUNC_ICMP, DROP_TTL_EXPIRED,
 } from '../../src/packet/drop.js';
-import { ICMP_EMBEDDED_OK, ICMP_NOT_ERROR, IcmpEmbedded, parseIcmpError } from '../../src/packet/icmp.js';
-import { buildIcmpError, icmpNatIn, icmpNatOut } from '../../src/xmit/icmp-error.js';
+import {
+  embeddedDf, ICMP_EMBEDDED_OK, ICMP_NOT_ERROR, IcmpEmbedded, parseIcmpError, parseIcmpTunnelInner,
+} from '../../src/packet/icmp.js';
+import { buildIcmpError, icmpNatIn, icmpNatOut, tunnelErrorMtu, writeIcmpError } from '../../src/xmit/icmp-error.js';
 import { eth, frameDiff, icmpQuote, type FrameBuilder } from '../helpers/frame-builder.js';
 import {
-  CLIENT, client, DIRECTOR_MAC, directorMac, rip, RIP, ROUTER_MAC, routerMac, RS_MAC, rsMac, vip, VIP,
+  CLIENT, client, DIP, dip, DIRECTOR_MAC, directorMac, rip, RIP, RIP_REMOTE, ripRemote, ROUTER_MAC, routerMac, RS_MAC, rsMac,
+  vip, VIP,
 } from './topology.js';
 
 function parsed(f: FrameBuilder | Uint8Array): PacketDesc {
@@ -159,5 +162,47 @@ describe('ICMP errors for NAT conns (§5.6)', () => {
     expect(icmpNatIn(d, e, rip, 8080, directorMac, 0, rsMac, 0)).toBe(-DROP_TTL_EXPIRED);
     expect(icmpNatOut(d, e, vip, 80, directorMac, 0, rsMac, 0)).toBe(-DROP_TTL_EXPIRED);
     expect(frameDiff(d.buf, input)).toBeNull();
+  });
+});
+
+describe('ICMP errors about our own tunnel packets (§5.6)', () => {
+  // What uvs sent: client SYN (DF) inside IP-in-IP to a remote real server.
+  const clientSyn = eth().ipv4({ src: CLIENT, dst: VIP, ttl: 63, df: true, id: 0x3333 })
+    .tcp({ sport: 40000, dport: 80, flags: 'S', seq: 5 }).build();
+  const tunnelled = eth().ipv4({ src: DIP, dst: RIP_REMOTE, ttl: 63, df: true })
+    .ipv4({ src: CLIENT, dst: VIP, ttl: 63, df: true, id: 0x3333 }).tcp({ sport: 40000, dport: 80, flags: 'S', seq: 5 }).build();
+  // A router on the way quotes 28 bytes of the inner packet (Linux quotes up to 576 bytes).
+  const quote = tunnelled.slice(14, 14 + 20 + 28);
+
+  it('finds the client packet inside and relays Fragmentation Needed with mtu - 20', () => {
+    const err = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: '172.16.0.1', dst: DIP })
+      .icmp({ type: 3, code: 4, mtu: 1400 }).payload(quote).build();
+    const d = parsed(err);
+    const e = new IcmpEmbedded();
+    expect(parseIcmpError(e, d)).toBe(ICMP_EMBEDDED_OK);
+    expect([e.proto, e.saddr, e.daddr]).toEqual([4, dip, ripRemote]);
+    const inner = new IcmpEmbedded();
+    expect(parseIcmpTunnelInner(inner, d, e)).toBe(ICMP_EMBEDDED_OK);
+    expect(inner).toMatchObject({ proto: 6, saddr: client, daddr: vip, sport: 40000, dport: 80, hasPorts: true });
+    expect(embeddedDf(d, e)).toBe(true);
+    const mtu = tunnelErrorMtu(1400, 0);
+    expect([mtu, tunnelErrorMtu(1400, 1380), tunnelErrorMtu(88, 0), tunnelErrorMtu(89, 0)]).toEqual([1380, 1360, 88, 69]);
+    const out = new Uint8Array(128);
+    const n = writeIcmpError(out, 0, d.buf, inner.l3Off, inner.ihl + inner.l4Len, 3, 4, mtu, vip,
+      directorMac, 0, routerMac, 0, -1);
+    const want = eth({ src: DIRECTOR_MAC, dst: ROUTER_MAC }).ipv4({ src: VIP, dst: CLIENT, tos: 0xc0, ttl: 64 })
+      .icmp({ type: 3, code: 4, mtu: 1380 }).payload(icmpQuote(clientSyn)).build();
+    expect(frameDiff(out.slice(0, n), want)).toBeNull();
+  });
+
+  it('refuses a quote too short for the inner header, or not IP-in-IP', () => {
+    const short = eth().ipv4({ src: '172.16.0.1', dst: DIP }).icmp({ type: 3, code: 4, mtu: 1400 }).payload(quote.subarray(0, 28)).build();
+    const d = parsed(short);
+    const e = new IcmpEmbedded();
+    expect(parseIcmpError(e, d)).toBe(ICMP_EMBEDDED_OK);
+    expect(parseIcmpTunnelInner(new IcmpEmbedded(), d, e)).toBe(DROP_BAD_ICMP_INNER);
+    const notTunnel = parsed(eth().ipv4({ src: CLIENT, dst: VIP }).icmp({ type: 3 }).payload(icmpQuote(vipReply)));
+    expect(parseIcmpError(e, notTunnel)).toBe(ICMP_EMBEDDED_OK);
+    expect(parseIcmpTunnelInner(new IcmpEmbedded(), notTunnel, e)).toBe(DROP_BAD_ICMP_INNER);
   });
 });
