@@ -13,8 +13,9 @@ export function destTotalConns(d: Dest): number {
 }
 
 /**
- * Call after a new conn or template was bound to d and its counter incremented,
- * as the end of ip_vs_bind_dest(). Note `>=`: with -x 10 the 10th connection sets the flag.
+ * Call after a new conn or template was bound to d and its counter incremented, as the end of
+ * ip_vs_bind_dest() (templates too: they bump persistConns, which the total does not include, but
+ * the check still runs). Note `>=`: with -x 10 the 10th connection sets the flag.
  */
 export function overloadAfterBind(d: Dest): void {
   if (d.uThreshold !== 0 && destTotalConns(d) >= d.uThreshold) d.flags |= DEST_F_OVERLOAD;
