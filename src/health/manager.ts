@@ -175,8 +175,8 @@ export class HealthManager {
         for (const cs of rs.checkers) {
           if (cs.timer !== null) this.timers.clear(cs.timer);
           cs.timer = null;
-          cs.abort?.abort(new Error('stopped'));
-          cs.abort = null;
+          if (cs.running) cs.ac.abort(new Error('stopped'));
+          cs.running = false;
         }
       }
     }
@@ -233,7 +233,7 @@ export class HealthManager {
             retry: cs.timing.retry,
             delayLoopMs: cs.timing.delayLoopMs,
             delayBeforeRetryMs: cs.timing.delayBeforeRetryMs,
-            running: cs.abort !== null,
+            running: cs.running,
             lastOk: cs.lastOk,
             lastReason: cs.lastReason,
           })),
@@ -250,8 +250,9 @@ export class HealthManager {
     const rs = cs.rs;
     rs.counters.checks++;
     cs.runs++;
-    const ac = new AbortController();
-    cs.abort = ac;
+    if (cs.ac.signal.aborted) cs.ac = new AbortController();
+    const ac = cs.ac;
+    cs.running = true;
     const hardMs = cs.checker.timeoutMs + this.hungMarginMs;
     let settled = false;
     const hung = this.timers.set(() => {
@@ -289,7 +290,7 @@ export class HealthManager {
   }
 
   private onResult(cs: CheckerState, ac: AbortController, res: CheckResult): void {
-    if (cs.abort === ac) cs.abort = null;
+    if (cs.ac === ac) cs.running = false;
     if (!this.running) return;
     const rs = cs.rs;
     cs.lastOk = res.ok;

@@ -14,7 +14,9 @@ export class CheckerState {
   hasRun: boolean;
   retryIt: number;
   timer: unknown;
-  abort: AbortController | null;
+  /** Reused run after run until it is aborted (fewer allocations per check). */
+  ac: AbortController;
+  running: boolean;
   /** MISC_CHECK: last exit code that set a weight (keepalived's last_exit_code). */
   lastExitCode: number;
   lastReason: string;
@@ -29,7 +31,8 @@ export class CheckerState {
     this.hasRun = false;
     this.retryIt = 0;
     this.timer = null;
-    this.abort = null;
+    this.ac = new AbortController();
+    this.running = false;
     this.lastExitCode = -1;
     this.lastReason = '';
     this.lastOk = false;
