@@ -12,7 +12,8 @@
 // integer in V8, so a caller that is not inlined does not box it). The real server uses the director as its gateway, so the outbound direction is a
 // forwarded packet and has its TTL decremented as well (ip_forward()).
 
-import { csumReplace3, rd16, wr16, wrHalves } from '../packet/checksum.js';
+import { csumReplace3 } from '../packet/checksum.js';
+import { frameView } from '../packet/view.js';
 import { DROP_FRAG_NEEDED, DROP_NAT_PROTO, DROP_TTL_EXPIRED } from '../packet/drop.js';
 import { writeEthMacs } from '../packet/ethernet.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
@@ -39,35 +40,36 @@ function natRewrite(
   if (d.df && d.ipLen > mtu) return -DROP_FRAG_NEEDED;
 
   const b = d.buf;
+  const dv = frameView(b);
   const l3 = d.l3Off;
   const ao = l3 + (outbound ? IP_SADDR : IP_DADDR);
   // Addresses as 16-bit halves: small integers only, so no call boxes a number (checksum.ts).
-  const oHi = (b[ao]! << 8) | b[ao + 1]!;
-  const oLo = (b[ao + 2]! << 8) | b[ao + 3]!;
+  const oHi = dv.getUint16(ao);
+  const oLo = dv.getUint16(ao + 2);
   const nHi = addr >>> 16;
   const nLo = addr & 0xffff;
   // IPv4 header: TTL word (ttl<<8 | proto) and the address, one RFC 1624 update.
-  const ttlWord = (b[l3 + IP_TTL]! << 8) | b[l3 + IP_TTL + 1]!;
-  const hc = csumReplace3(rd16(b, l3 + IP_CSUM), oHi, nHi, oLo, nLo, ttlWord, ttlWord - 0x100);
+  const ttlWord = dv.getUint16(l3 + IP_TTL);
+  dv.setUint16(l3 + IP_CSUM, csumReplace3(dv.getUint16(l3 + IP_CSUM), oHi, nHi, oLo, nLo, ttlWord, ttlWord - 0x100));
   b[l3 + IP_TTL] = d.ttl - 1;
-  wrHalves(b, ao, nHi, nLo);
-  wr16(b, l3 + IP_CSUM, hc);
+  dv.setUint16(ao, nHi);
+  dv.setUint16(ao + 2, nLo);
   d.ttl -= 1;
 
-  if ((rd16(b, l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
+  if ((dv.getUint16(l3 + IP_FRAG_OFF) & IP_OFFSET) === 0) {
     const l4 = d.l4Off;
     const portOff = l4 + (outbound ? 0 : 2);
-    const oldPort = rd16(b, portOff);
-    wr16(b, portOff, port);
+    const oldPort = dv.getUint16(portOff);
+    dv.setUint16(portOff, port);
     if (proto === 6) {
       // as tcp_fast_csum_update()
-      wr16(b, l4 + TCP_CSUM, csumReplace3(rd16(b, l4 + TCP_CSUM), oHi, nHi, oLo, nLo, oldPort, port));
+      dv.setUint16(l4 + TCP_CSUM, csumReplace3(dv.getUint16(l4 + TCP_CSUM), oHi, nHi, oLo, nLo, oldPort, port));
     } else {
       // as udp_fast_csum_update(): 0 means no checksum and stays 0
-      const c = rd16(b, l4 + UDP_CSUM);
+      const c = dv.getUint16(l4 + UDP_CSUM);
       if (c !== 0) {
         const n = csumReplace3(c, oHi, nHi, oLo, nLo, oldPort, port);
-        wr16(b, l4 + UDP_CSUM, n === 0 ? CSUM_MANGLED_0 : n);
+        dv.setUint16(l4 + UDP_CSUM, n === 0 ? CSUM_MANGLED_0 : n);
       }
     }
     if (outbound) d.sport = port;

@@ -56,6 +56,20 @@ describe('parseFrame', () => {
     expect([a.r, a.d.ethType, a.d.saddr, a.d.daddr]).toEqual([PARSE_ARP, 0x0806, ip('10.0.0.1'), ip('10.0.0.100')]);
   });
 
+  it('parses frames in a view with a byteOffset, and in several buffers alternately', () => {
+    const f = parseFixtures.tcpSyn!.build();
+    const big = new Uint8Array(f.length + 7);
+    big.set(f, 5);
+    const view = big.subarray(3);
+    const other = parseFixtures.udp!.build();
+    for (let k = 0; k < 3; k++) {
+      const a = parse(view, 2, f.length);
+      expect([a.r, a.d.dport, a.d.saddr]).toEqual([PARSE_OK_IPV4, 80, ip('192.0.2.10')]);
+      const b = parse(other);
+      expect([b.r, b.d.dport]).toEqual([PARSE_OK_IPV4, 53]);
+    }
+  });
+
   it('recognises fragments: the first has ports, later ones none', () => {
     const f1 = parse(parseFixtures.firstFragment!.build());
     expect([f1.r, f1.d.isFragment, f1.d.sport, f1.d.dport]).toEqual([PARSE_OK_IPV4, true, 7, 8]);
