@@ -56,6 +56,8 @@ function buildRealServer(vs: KaVirtualServer, rs: KaRealServer, problems: string
   }
   const dl = childArgs(rs.node, 'delay_loop');
   if (dl) base.delayLoopMs = readTimerMs(dl, quiet, 1) ?? base.delayLoopMs;
+  const vh = childArgs(rs.node, 'virtualhost');
+  if (vh?.args[0]) base.virtualhost = vh.args[0];
   const a = childArgs(rs.node, 'alpha');
   if (a) base.alpha = readBool(a, quiet) ?? base.alpha;
 

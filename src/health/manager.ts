@@ -479,7 +479,14 @@ export class HealthManager {
   private addDest(rs: RealServerState, weight: number): boolean {
     const svc = rs.vs.spec.service;
     if (rs.set) {
-      if (!this.run(editDestArgv(svc, rs.dest, weight), `restoring ${rs.label}`)) return false;
+      const r = this.editor.execute(editDestArgv(svc, rs.dest, weight));
+      if (r.code !== 0) {
+        // Deleted behind our back (uvsadm -d): add it again.
+        if (!/no such/i.test(r.stderr) || !this.run(addDestArgv(svc, rs.dest, weight), `re-adding ${rs.label}`)) {
+          if (!/no such/i.test(r.stderr)) this.log.warn({ stderr: r.stderr }, `ipvsadm -e ${rs.label} failed: ${r.stderr.trim()}`);
+          return false;
+        }
+      }
     } else {
       const r = this.editor.execute(addDestArgv(svc, rs.dest, weight));
       if (r.code !== 0) {
