@@ -3,8 +3,13 @@
 // as the peer, NAT with the checksums recomputed from scratch instead of incrementally.
 // Frames are restored from a template before each iteration (outside the timed window).
 //   npm run build && node dist/bench/xmit/xmit.bench.js [--rounds 5] [--time 400]
-// Prints one line per task: median over rounds of the per-round median, in ns per packet.
+// Prints one line per task: median over rounds of the per-round median, in ns per packet, and the
+// allocation gate: garbage collections seen over 2^20 packets after warm-up and a full GC (0 when
+// the path allocates nothing per packet).
 
+import { PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 import { checksum, pseudoHeaderSum, rd32, wr16, wr32 } from '../../src/packet/checksum.js';
 import { ipSendCheck } from '../../src/packet/ipv4.js';
@@ -114,6 +119,33 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
+
+/** GCs observed while fn handles 2^20 packets (4096 batches), after warm-up and a full GC. */
+async function countGcs(fn: () => void, before: () => void): Promise<number> {
+  for (let k = 0; k < 200; k++) {
+    before();
+    fn();
+  }
+  fullGc();
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  for (let k = 0; k < 4096; k++) {
+    before();
+    fn();
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  obs.disconnect();
+  return gcs;
+}
+
+const gcCounts = new Map<string, number>();
+for (const [name, fn, before] of tasks) gcCounts.set(name, await countGcs(fn, before));
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -123,5 +155,5 @@ function median(xs: number[]): number {
 console.log(`xmit bench: ${rounds} rounds x ${timeMs} ms, batch ${BATCH}, ${FRAME_LEN}-byte TCP frames (sink ${sink > 0 ? 'ok' : 0})`);
 for (const [name] of tasks) {
   const xs = perRound.get(name)!;
-  console.log(`${name.padEnd(48)} ${median(xs).toFixed(1).padStart(7)} ns/packet   rounds: ${xs.map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`${name.padEnd(48)} ${median(xs).toFixed(1).padStart(7)} ns/packet   GCs/1M: ${gcCounts.get(name)}   rounds: ${xs.map((x) => x.toFixed(1)).join(' ')}`);
 }
