@@ -212,11 +212,15 @@ function buildNamespaces(topo: Topology): void {
     if (!a || !b) throw new LabError(`topology: link to unknown node ${l.a.node}/${l.b.node}`);
     ipn(a.netns, 'link', 'add', l.a.ifname, 'type', 'veth', 'peer', 'name', l.b.ifname, 'netns', b.netns);
     if (l.bridge) ipn(b.netns, 'link', 'set', l.b.ifname, 'master', l.bridge);
-    // Frames cross a raw-socket director: every sender must put full checksums and MTU-sized
-    // frames on the wire (no TSO/GSO super-frames, no partial checksums, no GRO merging).
-    for (const [ns, ifn] of [[a.netns, l.a.ifname], [b.netns, l.b.ifname]] as const) {
-      run('ip', ['netns', 'exec', ns, 'ethtool', '-K', ifn, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off']);
-      ipn(ns, 'link', 'set', ifn, 'up');
+    // Frames cross a raw-socket director: every sender whose frames can reach it must put full
+    // checksums and MTU-sized frames on the wire (no TSO/GSO super-frames, no partial checksums,
+    // no GRO merging); the topology says which ends keep their offloads (KeepOffloads).
+    for (const [node, end] of [[a, l.a], [b, l.b]] as const) {
+      const off: string[] = [];
+      if (!end.keep?.tx) off.push('tx', 'off', 'tso', 'off', 'gso', 'off');
+      if (!end.keep?.gro) off.push('gro', 'off');
+      if (off.length) run('ip', ['netns', 'exec', node.netns, 'ethtool', '-K', end.ifname, ...off]);
+      ipn(node.netns, 'link', 'set', end.ifname, 'up');
     }
   }
   for (const n of topo.nodes) {
@@ -252,7 +256,7 @@ export async function up(o: UpOptions, paths = labPaths(), log: (s: string) => v
   }
   await down(paths, log);
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const topo = buildTopology(o.mode, { prefix: paths.prefix, rsCount: o.rsCount, weights: o.weights });
+  const topo = buildTopology(o.mode, { mode: o.mode, prefix: paths.prefix, rsCount: o.rsCount, weights: o.weights });
   const st: LabState = {
     version: 1,
     name: paths.name,

@@ -33,9 +33,15 @@ export function buildFront(opts: TopologyOptions): FrontParts {
   // uvs forwards VIP traffic itself from raw frames; the director's kernel must not route it too.
   director.sysctls.push(['net.ipv4.ip_forward', '0']);
 
+  // Offloads (see KeepOffloads): the client's frames and the router's toward the switch reach the
+  // director; what the router receives from the client and the switch from the router is
+  // forwarded toward it. Replies toward the client keep their offloads.
+  const tunnel = opts.mode === 'tun';
   const links: LinkSpec[] = [
-    { a: { node: 'client', ifname: 'eth0' }, b: { node: 'router', ifname: 'eth0' } },
-    { a: { node: 'router', ifname: 'eth1' }, b: { node: 'switch', ifname: 'router' }, bridge: 'br0' },
+    { a: { node: 'client', ifname: 'eth0', keep: { gro: true } }, b: { node: 'router', ifname: 'eth0', keep: { tx: true } } },
+    // TUN: the router receives the director's IP-in-IP frames on eth1 and forwards them to the
+    // real servers' decapsulator; GRO would merge them into one oversized tunnel packet.
+    { a: { node: 'router', ifname: 'eth1', keep: { gro: !tunnel } }, b: { node: 'switch', ifname: 'router', keep: { tx: true } }, bridge: 'br0' },
     { a: { node: 'director', ifname: 'eth0' }, b: { node: 'switch', ifname: 'director' }, bridge: 'br0' },
   ];
   return { client, router, sw, director, links };

@@ -25,7 +25,8 @@ export function drTopology(opts: TopologyOptions): Topology {
     n.routes.push(['default', 'via', LAB_NET.routerFront]);
     n.sysctls.push(...rsArpSysctls());
     nodes.push(n);
-    links.push({ a: { node: name, ifname: 'eth0' }, b: { node: 'switch', ifname: name }, bridge: 'br0' });
+    // Replies leave through the router, never through the director: offloads stay on.
+    links.push({ a: { node: name, ifname: 'eth0', keep: { tx: true, gro: true } }, b: { node: 'switch', ifname: name, keep: { tx: true, gro: true } }, bridge: 'br0' });
     rs.push({ name, netns: n.netns, rip, iface: 'eth0', gateway: LAB_NET.routerFront, weight: weightOf(opts.weights, i - 1) });
   }
   const last = rs.length > 0 ? rs[rs.length - 1]! : null;

@@ -26,7 +26,9 @@ export function natTopology(opts: TopologyOptions): Topology {
     n.ifaces.push({ name: 'eth0', addrs: [`${rip}/24`] });
     n.routes.push(['default', 'via', NAT_INSIDE.director]);
     nodes.push(n);
-    links.push({ a: { node: name, ifname: 'eth0' }, b: { node: 'switch', ifname: name }, bridge: 'br1' });
+    // Replies go through the director: the real server sends wire-sized frames; it may merge
+    // what it receives, and the switch port toward it may keep tx offloads.
+    links.push({ a: { node: name, ifname: 'eth0', keep: { gro: true } }, b: { node: 'switch', ifname: name, keep: { tx: true } }, bridge: 'br1' });
     rs.push({ name, netns: n.netns, rip, iface: 'eth0', gateway: NAT_INSIDE.director, weight: weightOf(opts.weights, i - 1) });
   }
   const last = rs.length > 0 ? rs[rs.length - 1]! : null;

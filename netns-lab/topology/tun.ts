@@ -21,6 +21,10 @@ export const TUN_ADVMSS = 1440;
 
 export function tunTopology(opts: TopologyOptions): Topology {
   const { client, router, sw, director, links } = buildFront(opts);
+  // Proxy ARP on the router's front port: it answers ARP for the real servers' subnets with its
+  // own MAC. A director that resolves the RIP itself by ARP instead of looking up its gateway in
+  // the routing table (uvs run does, for now) still reaches them through the router.
+  router.sysctls.push(['net.ipv4.conf.eth1.proxy_arp', '1']);
   const nodes = [client, router, sw, director];
   const rs = [];
   for (let i = 1; i <= opts.rsCount; i++) {
@@ -39,7 +43,9 @@ export function tunTopology(opts: TopologyOptions): Topology {
     // client is eth0: strict reverse-path filtering would drop it.
     n.sysctls.push(['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0'], ['net.ipv4.conf.eth0.rp_filter', '0']);
     nodes.push(n);
-    links.push({ a: { node: name, ifname: 'eth0' }, b: { node: 'router', ifname: name } });
+    // Replies leave through the router, never through the director: the real server keeps its
+    // offloads (but not GRO: merged IP-in-IP packets would reach the decapsulator oversized).
+    links.push({ a: { node: name, ifname: 'eth0', keep: { tx: true } }, b: { node: 'router', ifname: name, keep: { tx: true, gro: true } } });
     rs.push({ name, netns: n.netns, rip, iface: 'eth0', gateway: gw, weight: weightOf(opts.weights, i - 1) });
   }
   const last = rs.length > 0 ? rs[rs.length - 1]! : null;

@@ -31,9 +31,27 @@ export interface NodeSpec {
   loAddrs: string[];
 }
 
+/**
+ * Which veth offloads an interface keeps. The director reads raw frames, so an interface whose
+ * transmitted frames can reach it must send wire-sized frames with full checksums (tx checksum,
+ * TSO and GSO off), and one whose received frames are forwarded toward it must not merge them
+ * (GRO off). Everything else keeps the offloads: replies that go around the director are fast.
+ */
+export interface KeepOffloads {
+  tx?: boolean;
+  gro?: boolean;
+}
+
+export interface LinkEnd {
+  node: string;
+  ifname: string;
+  /** Default: all offloads off. */
+  keep?: KeepOffloads;
+}
+
 export interface LinkSpec {
-  a: { node: string; ifname: string };
-  b: { node: string; ifname: string };
+  a: LinkEnd;
+  b: LinkEnd;
   /** When set, end b is enslaved to this bridge (b must be the switch node). */
   bridge?: string;
 }
@@ -74,6 +92,7 @@ export interface Topology {
 }
 
 export interface TopologyOptions {
+  mode: LabMode;
   prefix: string;
   rsCount: number;
   weights: number[];

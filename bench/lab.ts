@@ -1,0 +1,243 @@
+// `uvs bench lab`: end-to-end HTTP through the lab's namespaces, uvs and its peers in one run.
+// wrk runs in the client namespace against:
+//   direct        one real server's RIP, no balancer (DR lab without director)
+//   uvs DR/NAT/TUN   `uvs run` as director in the lab of that mode (TUN: real servers decapsulate
+//                 in userspace when the kernel has no ipip, which this machine's kernel lacks)
+//   nftables DNAT, HAProxy (tcp), Node net proxy   in the director namespace of a NAT lab
+// Each over 2 real servers (rr), for 4 workloads: 100-byte and 100 KB bodies, keep-alive and one
+// connection per request. Per cell: `--runs` runs of `--duration` s after a 1 s warm-up; the
+// median requests/s, p50, p99, the director process's CPU (% of one core) and the machine's CPU.
+// Figures go to bench/RESULTS.md, section "## Lab end to end" (replaced in place), unless --no-write.
+//
+// uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,...] [--threads 2] [--connections 64] [--no-write]
+
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { up, down, labPaths, defaultUpOptions, daemonAvailable, REPO_ROOT, type LabState, type UpOptions } from '../netns-lab/lab.js';
+import { run as runCmd } from '../netns-lab/exec.js';
+import type { LabMode } from '../netns-lab/topology/index.js';
+import { runWrk, type WrkResult } from './lab/wrk.js';
+import { startHaproxy, startNftDnat, startNodeProxy, type Peer } from './lab/peers.js';
+
+const PORT = 80;
+const LAB_NAME = 'uvs-b-lab';
+
+interface Cell {
+  id: string;
+  label: string;
+  mode: LabMode;
+  director: boolean;
+  needsDaemon: boolean;
+  target: (st: LabState) => string;
+  peer?: (st: LabState, stateDir: string) => Promise<Peer>;
+}
+
+const CELLS: Cell[] = [
+  { id: 'direct', label: 'direct to one RS (no balancer)', mode: 'dr', director: false, needsDaemon: false, target: (st) => st.topology.rs[0]!.rip },
+  { id: 'uvs-dr', label: 'uvs DR', mode: 'dr', director: true, needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'uvs-nat', label: 'uvs NAT', mode: 'nat', director: true, needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'uvs-tun', label: 'uvs TUN', mode: 'tun', director: true, needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'nft', label: 'nftables DNAT (numgen inc mod 2)', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st) => startNftDnat(st, PORT) },
+  { id: 'haproxy', label: 'HAProxy tcp mode (nbthread 1)', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startHaproxy(st, PORT, d) },
+  { id: 'node-proxy', label: 'Node net proxy', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startNodeProxy(st, PORT, d) },
+];
+
+interface Workload { id: string; label: string; bytes: number; close: boolean }
+
+const WORKLOADS: Workload[] = [
+  { id: 'small-ka', label: '100 B keep-alive', bytes: 100, close: false },
+  { id: 'small-close', label: '100 B new conn/request', bytes: 100, close: true },
+  { id: 'large-ka', label: '100 KB keep-alive', bytes: 102_400, close: false },
+  { id: 'large-close', label: '100 KB new conn/request', bytes: 102_400, close: true },
+];
+
+interface Measured {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  directorCpuPct: number | null;
+  machineCpuPct: number;
+  errors: number;
+}
+
+type Row = { cell: Cell; results: Map<string, Measured | string> };
+
+function procTicks(pid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return null;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function arg(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function measure(clientNs: string, url: string, w: Workload, o: { durationS: number; threads: number; connections: number }, pid: number | null): Measured & { wrk: WrkResult } {
+  const hz = 100;
+  const p0 = pid !== null ? procTicks(pid) : null;
+  const m0 = machineTicks();
+  const t0 = process.hrtime.bigint();
+  const r = runWrk({ netns: clientNs, url, durationS: o.durationS, threads: o.threads, connections: o.connections, close: w.close });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const p1 = pid !== null ? procTicks(pid) : null;
+  const m1 = machineTicks();
+  return {
+    wrk: r,
+    rps: r.rps,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    directorCpuPct: p0 !== null && p1 !== null ? ((p1 - p0) / hz / secs) * 100 : null,
+    machineCpuPct: ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 * cpus().length,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+function fmtMs(x: number): string {
+  return Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '-';
+}
+
+function table(rows: Row[], w: Workload): string[] {
+  const out = [
+    `**${w.label}** (GET /size/${w.bytes})`,
+    '',
+    '| path | req/s | p50 ms | p99 ms | director CPU % | machine CPU % (of 200) | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    const m = row.results.get(w.id);
+    if (m === undefined) continue;
+    if (typeof m === 'string') { out.push(`| ${row.cell.label} | ${m} | | | | | |`); continue; }
+    out.push(`| ${row.cell.label} | ${Math.round(m.rps)} | ${fmtMs(m.p50Ms)} | ${fmtMs(m.p99Ms)} | ${m.directorCpuPct === null ? (row.cell.id === 'nft' ? 'in kernel' : '-') : m.directorCpuPct.toFixed(0)} | ${m.machineCpuPct.toFixed(0)} | ${m.errors} |`);
+  }
+  out.push('');
+  return out;
+}
+
+function writeResults(section: string): string {
+  const file = join(REPO_ROOT, 'bench', 'RESULTS.md');
+  const heading = '## Lab end to end';
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const start = text.indexOf(`\n${heading}\n`);
+  let next: string;
+  if (start < 0) {
+    next = text.replace(/\n*$/, '\n\n') + section;
+  } else {
+    const after = text.indexOf('\n## ', start + heading.length + 1);
+    next = text.slice(0, start + 1) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
+  }
+  writeFileSync(file, next);
+  return file;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,uvs-nat,uvs-tun,nft,haproxy,node-proxy] [--threads 2] [--connections 64] [--no-write]\n');
+    return 0;
+  }
+  if (process.getuid && process.getuid() !== 0) {
+    process.stderr.write('uvs bench lab: needs root (network namespaces)\n');
+    return 1;
+  }
+  const durationS = Number(arg(argv, '--duration') ?? 5);
+  const runs = Number(arg(argv, '--runs') ?? 3);
+  const threads = Number(arg(argv, '--threads') ?? 2);
+  const connections = Number(arg(argv, '--connections') ?? 64);
+  if (![durationS, runs, threads, connections].every((n) => Number.isInteger(n) && n > 0 && n <= 10_000)) {
+    process.stderr.write('uvs bench lab: --duration, --runs, --threads, --connections take whole numbers\n');
+    return 2;
+  }
+  const only = arg(argv, '--only')?.split(',');
+  const cells = CELLS.filter((c) => !only || only.includes(c.id));
+  const paths = labPaths(LAB_NAME);
+  const rows: Row[] = [];
+  const haveDaemon = daemonAvailable();
+  const log = (s: string): void => { process.stderr.write(s + '\n'); };
+  const started = new Date();
+  try {
+    for (const cell of cells) {
+      const row: Row = { cell, results: new Map() };
+      rows.push(row);
+      if (cell.needsDaemon && !haveDaemon) {
+        for (const w of WORKLOADS) row.results.set(w.id, 'n/a (uvs run not built)');
+        log(`${cell.id}: skipped, uvs run is not built`);
+        continue;
+      }
+      const o: UpOptions = { ...defaultUpOptions(cell.mode), rsCount: 2, director: cell.director };
+      let peer: Peer | null = null;
+      try {
+        const { state: st } = await up(o, paths);
+        if (cell.director && !st.director.started) throw new Error(`director not started: ${st.director.reason ?? '?'}`);
+        if (cell.peer) peer = await cell.peer(st, paths.stateDir);
+        const clientNs = st.topology.nodes.find((n) => n.role === 'client')!.netns;
+        const base = `http://${cell.target(st)}:${PORT}`;
+        const check = runCmd('ip', ['netns', 'exec', clientNs, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', `${base}/size/100`]);
+        if (check.stdout !== '200') throw new Error(`GET ${base}/size/100 from the client failed (curl ${check.code}, status ${check.stdout || 'none'})`);
+        const pid = cell.director ? st.director.pid : (peer?.pid ?? null);
+        for (const w of WORKLOADS) {
+          const url = `${base}/size/${w.bytes}`;
+          runWrk({ netns: clientNs, url, durationS: 1, threads, connections, close: w.close });
+          const ms: Measured[] = [];
+          for (let i = 0; i < runs; i++) {
+            const m = measure(clientNs, url, w, { durationS, threads, connections }, pid);
+            ms.push(m);
+            log(`${cell.id} ${w.id} run ${i + 1}: ${Math.round(m.rps)} req/s, p50 ${fmtMs(m.p50Ms)} ms, p99 ${fmtMs(m.p99Ms)} ms, director CPU ${m.directorCpuPct?.toFixed(0) ?? '-'}%, errors ${m.errors}`);
+          }
+          row.results.set(w.id, {
+            rps: median(ms.map((m) => m.rps)),
+            p50Ms: median(ms.map((m) => m.p50Ms)),
+            p99Ms: median(ms.map((m) => m.p99Ms)),
+            directorCpuPct: pid === null ? null : median(ms.map((m) => m.directorCpuPct ?? 0)),
+            machineCpuPct: median(ms.map((m) => m.machineCpuPct)),
+            errors: ms.reduce((a, m) => a + m.errors, 0),
+          });
+        }
+      } catch (e) {
+        const msg = `failed: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`;
+        log(`${cell.id}: ${msg}`);
+        for (const w of WORKLOADS) if (!row.results.has(w.id)) row.results.set(w.id, msg.replace(/\|/g, '/'));
+      } finally {
+        if (peer) await peer.stop();
+      }
+    }
+  } finally {
+    await down(paths);
+  }
+  const cmd = `uvs bench lab ${argv.join(' ')}`.trim();
+  const lines = [
+    '## Lab end to end',
+    '',
+    `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, machine \`${cpus().length} cores / ${Math.round(totalmem() / 2 ** 30)} GiB / Debian / Node ${process.versions.node}\`, command \`${cmd}\` (as root).`,
+    `wrk -t${threads} -c${connections} from the lab's client namespace, ${durationS} s per run after a 1 s warm-up, median of ${runs} runs;`,
+    'every path crosses the lab router; 2 real servers (node rs-agent, one process each) except "direct";',
+    'all lab veths run with tx checksum/TSO/GSO/GRO offloads off (frames must be wire-sized with full checksums for a raw-socket director).',
+    'uvs and its peers were measured in this same run, on the same namespaces (peers in the director namespace of a NAT lab, with the VIP on the director\'s eth0).',
+    'Director CPU: the balancing process (uvs run, haproxy, node proxy) in % of one core; nftables works in the kernel (see machine CPU).',
+    '',
+  ];
+  for (const w of WORKLOADS) lines.push(...table(rows, w));
+  lines.push('Peers measured before uvs work began (req/s, 100 B ka / 100 B close / 100 KB ka / 100 KB close, other settings):',
+    'direct 33k / 8.6k / 11.6k / 4.2k; nftables DNAT 24k / 5.8k / 8.2k / 2.6k; HAProxy 25k / 6.2k / 6.7k / 2.6k; Node proxy 24k / 3.9k / 6.0k / 2.2k.', '');
+  const section = lines.join('\n');
+  process.stdout.write(section + '\n');
+  if (!argv.includes('--no-write')) process.stderr.write(`written to ${writeResults(section)}\n`);
+  return 0;
+}
