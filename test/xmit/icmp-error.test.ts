@@ -9,7 +9,9 @@ import {
 import {
   embeddedDf, ICMP_EMBEDDED_OK, ICMP_NOT_ERROR, IcmpEmbedded, parseIcmpError, parseIcmpTunnelInner,
 } from '../../src/packet/icmp.js';
-import { buildIcmpError, icmpNatIn, icmpNatOut, tunnelErrorMtu, writeIcmpError } from '../../src/xmit/icmp-error.js';
+import {
+  buildIcmpError, icmpNatIn, icmpNatOut, IcmpRateLimit, tunnelErrorMtu, writeIcmpError,
+} from '../../src/xmit/icmp-error.js';
 import { eth, frameDiff, icmpQuote, type FrameBuilder } from '../helpers/frame-builder.js';
 import {
   CLIENT, client, DIP, dip, DIRECTOR_MAC, directorMac, rip, RIP, RIP_REMOTE, ripRemote, ROUTER_MAC, routerMac, RS_MAC, rsMac,
@@ -204,5 +206,22 @@ describe('ICMP errors about our own tunnel packets (§5.6)', () => {
     const notTunnel = parsed(eth().ipv4({ src: CLIENT, dst: VIP }).icmp({ type: 3 }).payload(icmpQuote(vipReply)));
     expect(parseIcmpError(e, notTunnel)).toBe(ICMP_EMBEDDED_OK);
     expect(parseIcmpTunnelInner(new IcmpEmbedded(), notTunnel, e)).toBe(DROP_BAD_ICMP_INNER);
+  });
+});
+
+describe('IcmpRateLimit (icmp_global_allow)', () => {
+  it('allows a burst of 50, then 1000/s refilled in steps of at least 20 ms', () => {
+    const rl = new IcmpRateLimit(0);
+    let sent = 0;
+    for (let i = 0; i < 100; i++) if (rl.allow(0)) sent++;
+    expect(sent).toBe(50);
+    expect(rl.allow(19)).toBe(false);
+    let more = 0;
+    for (let i = 0; i < 100; i++) if (rl.allow(20)) more++;
+    expect(more).toBe(20);
+    // After a long pause the bucket is full again, never above the burst.
+    let later = 0;
+    for (let i = 0; i < 100; i++) if (rl.allow(10_000)) later++;
+    expect(later).toBe(50);
   });
 });
