@@ -6,16 +6,18 @@
 // Then detection: K real servers lose their listener at once; time until the manager issues `-d`
 // (vs the bound delay_loop + retry x delay_before_retry + connect_timeout) and, after the listener
 // is back, time until `-a` (vs delay_loop).
+// Floor in the same run: plain net.connect()+destroy() at the same rate, no health logic.
 // Peer in the same run: the seeds' hand-written loop (bash, one `curl --connect-timeout 1` per
 // real server per sweep, `sleep 1` between sweeps) against the same listeners: checks per second
 // and CPU (shell plus children, from `times`).
 //   npm run build && node dist/bench/health/tcp-check.bench.js [--rs 1000] [--seconds 10] [--runs 3] [--peer-seconds 10] [--json]
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { HealthManager, type RealServerSpec } from '../../src/health/manager.js';
 import { TcpCheck } from '../../src/health/tcp-check.js';
 import type { ExecResult, TableEditor } from '../../src/health/table-editor.js';
@@ -252,6 +254,35 @@ async function detection(ports: number[], listener: Listener, k: number): Promis
   };
 }
 
+/**
+ * The floor in the same run: Node's own net.connect()+destroy() to the same listeners at the same
+ * rate (10 connects every 10 ms), no health logic at all.
+ */
+async function floor(ports: number[], seconds: number): Promise<{ cpuPct: number; connectsPerS: number }> {
+  let i = 0;
+  let ok = 0;
+  const t = setInterval(() => {
+    for (let k = 0; k < 10; k++) {
+      const s = netConnect({ host: '127.0.0.1', port: ports[i++ % ports.length] });
+      s.once('connect', () => {
+        ok++;
+        s.destroy();
+      });
+      s.on('error', () => {});
+    }
+  }, 10);
+  await sleep(2000);
+  const c0 = process.cpuUsage();
+  const ok0 = ok;
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const c1 = process.cpuUsage(c0);
+  const wall = performance.now() - t0;
+  clearInterval(t);
+  await sleep(200);
+  return { cpuPct: (100 * (c1.user + c1.system)) / (wall * 1000), connectsPerS: (ok - ok0) / (wall / 1000) };
+}
+
 interface PeerFigures {
   checksPerS: number;
   cpuPct: number;
@@ -298,6 +329,8 @@ async function main(): Promise<void> {
     const { ports } = JSON.parse(await listener.next()) as { ports: number[] };
     const runs: RunFigures[] = [];
     for (let r = 0; r < o.runs; r++) runs.push(await measure(ports, listener, o.seconds));
+    const floors: { cpuPct: number; connectsPerS: number }[] = [];
+    for (let r = 0; r < o.runs; r++) floors.push(await floor(ports, o.seconds));
     const det = await detection(ports, listener, Math.min(o.detect, ports.length));
     const p = o.peerSeconds > 0 ? await peer(ports, o.peerSeconds) : null;
     const result = {
@@ -311,8 +344,11 @@ async function main(): Promise<void> {
       checksPerS: median(runs.map((x) => x.checksPerS)),
       loopDelayP99Ms: median(runs.map((x) => x.loopDelayP99Ms)),
       listenerCpuPct: median(runs.map((x) => x.listenerCpuPct)),
+      floorCpuPct: median(floors.map((x) => x.cpuPct)),
+      floorConnectsPerS: median(floors.map((x) => x.connectsPerS)),
       detection: det,
       peer: p,
+      loadavg: loadavg().map((x) => Number(x.toFixed(2))),
     };
     if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
@@ -322,11 +358,13 @@ async function main(): Promise<void> {
           `TCP_CHECK x ${o.rs} real servers, delay_loop 1 s, ${o.runs} runs x ${o.seconds} s (median)`,
           `  checker process CPU: ${f(result.cpuPct, 2)}% of one core (user ${f(result.userPct, 2)}%, system ${f(result.sysPct, 2)}%; runs: ${result.cpuPctRuns.join(', ')})`,
           `  checks/s: ${f(result.checksPerS)}   event-loop delay p99: ${f(result.loopDelayP99Ms, 2)} ms   listener process CPU: ${f(result.listenerCpuPct, 2)}%`,
+          `  floor (plain net.connect+destroy, same rate, no health logic): ${f(result.floorCpuPct, 2)}% of one core at ${f(result.floorConnectsPerS)} connects/s`,
           `  detection of ${det.k} dead real servers: median ${f(det.detectMedianMs, 0)} ms, max ${f(det.detectMaxMs, 0)} ms (bound delay_loop + retry x delay_before_retry + connect_timeout = ${det.detectBoundMs} ms)`,
           `  restore after the listener is back: median ${f(det.restoreMedianMs, 0)} ms, max ${f(det.restoreMaxMs, 0)} ms (bound delay_loop = ${det.restoreBoundMs} ms)`,
           p
             ? `  peer (seeds' bash+curl loop, same listeners, ${o.peerSeconds} s): ${f(p.checksPerS)} checks/s, CPU ${f(p.cpuPct)}% of one core, one sweep of ${o.rs} takes ${f(p.sweepS)} s`
             : '  peer: skipped',
+          `  load average at the end: ${result.loadavg.join(' ')} (2 cores; other work on the machine inflates CPU figures)`,
         ].join('\n') + '\n',
       );
     }
