@@ -11,7 +11,8 @@
 //   only what differs (services/dests edited in place keep their ids, counters and conns).
 //   SIGTERM/SIGINT: stop the worker (sockets closed), remove the nft table, the socket file, exit.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -135,7 +136,7 @@ export class Daemon {
   readonly opts: RunOptions;
   readonly log: Logger;
   readonly model: ControlModel;
-  private worker: Worker | null = null;
+  private worker: DatapathHandle | null = null;
   private readonly flags = new Int32Array(new SharedArrayBuffer(16));
   private seq = 0;
   private readonly waiting = new Map<number, (m: FromWorker) => void>();
@@ -249,10 +250,11 @@ export class Daemon {
       ifaces: this.ifaces, io: o.io, mode: o.mode, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
       table: this.model.snapshot(), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
     };
-    const w = new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: init });
+    const w: DatapathHandle = o.io === 'pcap' ? new InlineDatapath(init) : new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: init });
     this.worker = w;
     return new Promise((resolve, reject) => {
       let settled = false;
+      let failed = false;
       w.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           this.ready = m;
@@ -261,6 +263,7 @@ export class Daemon {
           resolve();
         } else if (m.type === 'error') {
           settled = true;
+          failed = true;
           reject(new Error(m.message));
         } else {
           this.onWorker(m);
@@ -273,7 +276,7 @@ export class Daemon {
       });
       w.on('exit', (code) => {
         if (!settled) { settled = true; reject(new Error(`datapath worker exited (${code})`)); }
-        else if (!this.stopping) { this.log.error({ code }, 'datapath worker exited'); void this.stop(1); }
+        else if (!this.stopping && !failed) { this.log.error({ code }, 'datapath worker exited'); void this.stop(1); }
       });
     });
   }
@@ -501,6 +504,43 @@ export class Daemon {
     process.on('SIGTERM', () => void this.stop(0));
     process.on('SIGINT', () => void this.stop(0));
     process.on('SIGHUP', () => void this.reload());
+  }
+}
+
+/** What the daemon needs from its datapath: a Worker, or the same code on this thread. */
+interface DatapathHandle {
+  postMessage(m: ToWorker): void;
+  on(ev: 'message', cb: (m: FromWorker) => void): unknown;
+  on(ev: 'error', cb: (err: Error) => void): unknown;
+  on(ev: 'exit', cb: (code: number) => void): unknown;
+  once(ev: 'exit', cb: (code: number) => void): unknown;
+  terminate(): Promise<number> | void;
+}
+
+/**
+ * The datapath on the main thread, for --io pcap: the `cap` binding registers its poll handle on
+ * the process's main loop and crashes when loaded in a worker thread. Same code and protocol (a
+ * MessageChannel in place of the worker's port); the event loop is shared with control.
+ */
+class InlineDatapath extends EventEmitter implements DatapathHandle {
+  private readonly mine: MessagePort;
+  constructor(init: WorkerInit) {
+    super();
+    const { port1, port2 } = new MessageChannel();
+    this.mine = port1;
+    port1.on('message', (m: FromWorker) => this.emit('message', m));
+    void import('./datapath-worker.js').then(
+      (m) => m.runDatapath(init, port2, () => setImmediate(() => { port1.close(); this.emit('exit', 0); })),
+      (err: unknown) => this.emit('error', err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  postMessage(m: ToWorker): void {
+    this.mine.postMessage(m);
+  }
+
+  terminate(): void {
+    this.emit('exit', 1);
   }
 }
 

@@ -12,7 +12,7 @@
 // shared `pending` flag is set, so the loop never waits for the main thread. Counters live in the
 // engine's SharedArrayBuffers, which the main thread reads directly.
 
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Slab, openIo, type PacketIo } from '../io/backend.js';
 import { AfPacketIo } from '../io/afpacket.js';
@@ -30,8 +30,13 @@ const NEIGH_STATE_NAMES = ['NONE', 'INCOMPLETE', 'REACHABLE', 'PERMANENT', 'FAIL
 /** Most trace records sent per second; the rest are counted as skipped. */
 const TRACE_PER_SECOND = 2000;
 
+/** Where the datapath talks to the control side: the worker's parentPort, or one end of a
+ * MessageChannel when the datapath runs on the main thread (--io pcap: libpcap's `cap` binding
+ * is not safe to load in a worker thread). */
+let port: MessagePort | null = parentPort;
+
 function post(msg: FromWorker): void {
-  parentPort!.postMessage(msg);
+  port!.postMessage(msg);
 }
 
 function macText(b: Uint8Array, off = 0): string {
@@ -356,7 +361,7 @@ export class Datapath {
     if (Atomics.load(this.flags, FLAG_PENDING) === 0) return;
     Atomics.store(this.flags, FLAG_PENDING, 0);
     for (;;) {
-      const m = receiveMessageOnPort(parentPort!);
+      const m = receiveMessageOnPort(port!);
       if (!m) break;
       const msg = m.message as ToWorker;
       if (msg.type === 'table') post({ type: 'applied', seq: msg.seq, errors: this.applyTable(msg.table) });
@@ -375,8 +380,12 @@ export class Datapath {
   }
 }
 
-async function main(): Promise<void> {
-  const init = workerData as WorkerInit;
+/**
+ * Runs the datapath until the stop flag is raised; `onExit` is called after the sockets are
+ * closed (in a worker: process.exit of the thread).
+ */
+export async function runDatapath(init: WorkerInit, controlPort: MessagePort, onExit: () => void): Promise<void> {
+  port = controlPort;
   const ios: PacketIo[] = [];
   try {
     for (const ifname of init.ifaces) ios.push(await openIo(init.io, ifname, { promisc: true, mode: init.mode }));
@@ -384,6 +393,7 @@ async function main(): Promise<void> {
     for (const io of ios) io.close();
     const e = err as Error & { code?: string };
     post({ type: 'error', message: e.message, code: e.code });
+    onExit();
     return;
   }
   const dp = new Datapath(init, ios);
@@ -399,7 +409,7 @@ async function main(): Promise<void> {
   const finish = () => {
     dp.close();
     post({ type: 'stopped', counters: { ...dp.counters } });
-    process.exit(0);
+    onExit();
   };
   if (ios[0]!.blocking) {
     // Blocking I/O: loop here, yielding to the event loop every so often only for housekeeping.
@@ -427,4 +437,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (parentPort && workerData && (workerData as { uvsDatapath?: boolean }).uvsDatapath) void main();
+if (parentPort && workerData && (workerData as { uvsDatapath?: boolean }).uvsDatapath) {
+  void runDatapath(workerData as WorkerInit, parentPort, () => process.exit(0));
+}

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, isRoot } from '../io/netns.js';
-import { FIX, control, ipvsadm, offloadsOff, startDirector, stopDirector, type Director } from './lab.js';
+import { FIX, UVS, control, ipvsadm, offloadsOff, startDirector, stopDirector, type Director } from './lab.js';
 
 const RULES = `-A -t 10.0.0.100:80 -s rr
 -a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1
@@ -24,8 +24,8 @@ const RULES = `-A -t 10.0.0.100:80 -s rr
 -a -u 10.0.0.100:5353 -r 10.0.0.12:5353 -g -w 1
 `;
 
-describe.runIf(isRoot())('uvs run, DR (root)', () => {
-  const lab = new Lab('dr');
+describe.runIf(isRoot()).each(['afpacket', 'pcap'])('uvs run --io %s, DR (root)', (io) => {
+  const lab = new Lab(`dr${io.slice(0, 3)}`);
   const tmp = mkdtempSync(join(tmpdir(), 'uvs-t-io-dr-'));
   const sock = join(tmp, 'uvs.sock');
   const rules = join(tmp, 'rules');
@@ -62,7 +62,7 @@ describe.runIf(isRoot())('uvs run, DR (root)', () => {
       const srv2 = lab.spawn(ns, process.execPath, [join(FIX, 'rs-server.mjs'), `rs${k + 1}`, '5353']);
       await Promise.all([srv, srv2].map((c) => new Promise<void>((resolve) => c.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('listening')) resolve(); }))));
     }
-    director = await startDirector(lab, dir, ['--iface', 'd0', '--rules', rules, '--socket', sock]);
+    director = await startDirector(lab, dir, ['--iface', 'd0', '--rules', rules, '--socket', sock, '--io', io]);
   });
 
   afterAll(async () => {
@@ -123,6 +123,19 @@ describe.runIf(isRoot())('uvs run, DR (root)', () => {
     director!.child.kill('SIGHUP');
     for (let i = 0; i < 100 && !director!.log().includes('"msg":"reloaded"'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(client('tcp', 3)).toEqual(['rs1', 'rs1', 'rs1']);
+  });
+
+  it('uvs trace prints each decision, one line per packet', async () => {
+    const tr = lab.spawn(dir, process.execPath, [UVS, 'trace', '--socket', sock]);
+    let out = '';
+    tr.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    await new Promise((r) => setTimeout(r, 300));
+    client('udp', 1);
+    for (let i = 0; i < 100 && !out.includes('UDP 10.0.0.100:5353'); i++) await new Promise((r) => setTimeout(r, 20));
+    tr.kill('SIGTERM');
+    const line = out.split('\n').find((l) => l.includes('→ 10.0.0.100:5353'));
+    expect(line).toBeDefined();
+    expect(line).toMatch(/UDP 10\.0\.0\.2:\d+ → 10\.0\.0\.100:5353\s+tx\s+UDP 10\.0\.0\.100:5353\s+→ 10\.0\.0\.1[12]:5353\s+Route\s+conn=new/);
   });
 
   it('stops cleanly on SIGTERM: exit 0, nft table and socket removed', async () => {
