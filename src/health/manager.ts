@@ -335,6 +335,10 @@ export class HealthManager {
       return;
     }
     cs.hasRun = true;
+    this.log.info(
+      { service: rs.vs.label, dest: rs.label, checker: cs.checker.type, up: alive, reason },
+      `${cs.checker.type} on ${rs.label} (${cs.checker.target}) ${alive ? 'UP' : 'DOWN'}: ${reason}`,
+    );
     if (alive) {
       if (rs.numFailed <= 1 && !this.performSvrState(rs, true, reason)) return;
     } else if (rs.numFailed === 0 && !this.performSvrState(rs, false, reason)) return;

@@ -182,6 +182,8 @@ describe('HealthManager: retry and delay_before_retry (fake clock)', () => {
     await r.timers.advance(10_000);
     expect(r.editor.take()).toEqual([]);
     expect(r.manager.status().virtualServers[0].realServers[0].failedCheckers).toBe(2);
+    // The second checker's change does not move the real server but is logged with its reason.
+    expect(r.log.lines.filter((l) => l.startsWith('TCP_CHECK on 10.0.0.11:80 (fake) DOWN: TCP_CHECK failed: fake fail')).length).toBe(2);
     c1.up();
     await r.timers.advance(10_000);
     expect(r.editor.take()).toEqual([]);
