@@ -18,7 +18,7 @@
 // than mtu - 20 is refused with DROP_FRAG_NEEDED (the caller sends Fragmentation Needed carrying
 // tunnelMtu(mtu)). TTL ≤ 1 → DROP_TTL_EXPIRED first, as in __ip_vs_get_out_rt().
 
-import { fold, wr16, wrHalves } from '../packet/checksum.js';
+import { checksum, fold, wr16, wrHalves } from '../packet/checksum.js';
 import {
   DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TOO_BIG, DROP_TTL_EXPIRED, DROP_TUN_MTU,
 } from '../packet/drop.js';
@@ -41,9 +41,12 @@ const IP_DF = 0x4000;
 const IP_MAXLEN = 65535;
 const IPPROTO_IPIP = 4;
 
-/** The MTU reported in Fragmentation Needed for a tunnel whose route MTU is `mtu`. */
-export function tunnelMtu(mtu: number): number {
-  return mtu - TUN_HLEN;
+/**
+ * The MTU reported in Fragmentation Needed for a tunnel whose route MTU is `mtu`: minus the outer
+ * IP header and, for GUE/GRE, their header (`extraHlen`: TUN_GUE_HLEN, TUN_GRE_HLEN, TUN_GRE_CSUM_HLEN).
+ */
+export function tunnelMtu(mtu: number, extraHlen = 0): number {
+  return mtu - TUN_HLEN - extraHlen;
 }
 
 // Outer IP ids for packets without DF (the kernel's ip_select_ident()). DIFF: one counter per
@@ -55,22 +58,33 @@ export function setTunnelIpId(id: number): void {
   nextIpId = id & 0xffff;
 }
 
+/** GUE: UDP header + 4-byte GUE base header (no options: remote checksum offload never applies to
+ * the fully checksummed frames uvs handles). GRE: base header, 4 more bytes with a checksum. */
+export const TUN_GUE_HLEN = 8 + 4;
+export const TUN_GRE_HLEN = 4;
+export const TUN_GRE_CSUM_HLEN = 8;
+const IPPROTO_UDP = 17;
+const IPPROTO_GRE = 47;
+
 /**
- * Encapsulate d for the real server `dstAddr` (RIP), from `srcAddr` (the director's address on the
- * route to the RIP). Returns the new frame length or minus a drop code. No allocation.
+ * The common part of every encapsulation (ip_vs_tunnel_xmit()): checks, inner TTL decrement, the
+ * Ethernet header moved 20 + extra bytes into the headroom, the outer IPv4 header written with
+ * protocol `proto`. Returns the offset where the `extra` bytes of GUE/GRE header go (just after
+ * the outer IP header), or minus a drop code with the frame unchanged.
  */
-export function xmitTunnel(
+function encapsulate(
   d: PacketDesc, srcAddr: number, dstAddr: number,
   srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number,
-  mtu: number,
+  mtu: number, extra: number, proto: number,
 ): number {
   if (d.ttl <= 1) return -DROP_TTL_EXPIRED;
-  const tmtu = mtu - TUN_HLEN;
+  const hlen = TUN_HLEN + extra;
+  const tmtu = mtu - hlen;
   if (tmtu < 68) return -DROP_TUN_MTU;
   if (d.df && d.ipLen > tmtu) return -DROP_FRAG_NEEDED;
-  if (d.ipLen + TUN_HLEN > IP_MAXLEN) return -DROP_TOO_BIG;
+  if (d.ipLen + hlen > IP_MAXLEN) return -DROP_TOO_BIG;
   const ethLen = d.l3Off - d.off;
-  const newOff = d.off - TUN_HLEN;
+  const newOff = d.off - hlen;
   if (newOff < 0) return -DROP_NO_HEADROOM;
 
   const b = d.buf;
@@ -82,9 +96,9 @@ export function xmitTunnel(
   writeEthMacs(b, newOff, srcMac, srcMacOff, dstMac, dstMacOff);
   for (let i = 12; i < ethLen; i++) b[newOff + i] = b[d.off + i]!;
 
-  const o = inner - TUN_HLEN;
+  const o = inner - hlen;
   const tos = ecnEncapsulate(d.tos);
-  const totLen = d.ipLen + TUN_HLEN;
+  const totLen = d.ipLen + hlen;
   let id = 0;
   let frag = 0;
   if (d.df) frag = IP_DF;
@@ -92,7 +106,7 @@ export function xmitTunnel(
     id = nextIpId;
     nextIpId = (nextIpId + 1) & 0xffff;
   }
-  const ttlProto = (d.ttl << 8) | IPPROTO_IPIP;
+  const ttlProto = (d.ttl << 8) | proto;
   b[o] = 0x45;
   b[o + IP_TOS] = tos;
   wr16(b, o + IP_TOT_LEN, totLen);
@@ -112,6 +126,97 @@ export function xmitTunnel(
 
   d.off = newOff;
   // Ethernet padding after the inner packet (short frames) is not carried into the tunnel.
-  d.len = ethLen + TUN_HLEN + d.ipLen;
+  d.len = ethLen + hlen + d.ipLen;
+  return o + TUN_HLEN;
+}
+
+/**
+ * IP-in-IP (ipip, the default): encapsulate d for the real server `dstAddr` (RIP), from `srcAddr`
+ * (the director's address on the route to the RIP). Returns the new frame length or minus a drop
+ * code. No allocation.
+ */
+export function xmitTunnel(
+  d: PacketDesc, srcAddr: number, dstAddr: number,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number,
+  mtu: number,
+): number {
+  const r = encapsulate(d, srcAddr, dstAddr, srcMac, srcMacOff, dstMac, dstMacOff, mtu, 0, IPPROTO_IPIP);
+  return r < 0 ? r : d.len;
+}
+
+/**
+ * GRE (--tun-type gre, gre_build_header()): base header, protocol 0x0800, no key or sequence; with
+ * `csum` (--tun-csum) the C bit and a checksum over the GRE header and the inner packet.
+ * Needs TUN_HLEN + 4 (8 with csum) bytes of headroom.
+ */
+export function xmitTunnelGre(
+  d: PacketDesc, srcAddr: number, dstAddr: number, csum: boolean,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number,
+  mtu: number,
+): number {
+  const extra = csum ? TUN_GRE_CSUM_HLEN : TUN_GRE_HLEN;
+  const g = encapsulate(d, srcAddr, dstAddr, srcMac, srcMacOff, dstMac, dstMacOff, mtu, extra, IPPROTO_GRE);
+  if (g < 0) return g;
+  const b = d.buf;
+  wr16(b, g, csum ? 0x8000 : 0);
+  wr16(b, g + 2, 0x0800);
+  if (csum) {
+    wr16(b, g + 4, 0);
+    wr16(b, g + 6, 0);
+    wr16(b, g + 4, checksum(b, g, extra + d.ipLen, 0));
+  }
+  return d.len;
+}
+
+/**
+ * The GUE UDP source port for a flow (udp_flow_src_port()): a hash of the inner addresses, ports
+ * and protocol folded into the local port range 32768..60999, so one flow keeps one port.
+ * DIFF: the kernel hashes with the flow dissector's random key; uvs's hash is fixed (the exact
+ * derivation is unverified in the spec), so ports differ from the kernel's but are stable.
+ */
+export function tunnelFlowPort(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {
+  // Addresses may be u32 or int32: only their bits are used.
+  let h = Math.imul(saddr ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ daddr, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((sport << 16) | dport), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ proto, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h ^= h << 16;
+  // ((u64)hash * (max - min)) >> 32, computed exactly in two 16-bit halves.
+  const range = 61000 - 32768;
+  const hi = h >>> 16;
+  const lo = h & 0xffff;
+  return Math.floor((hi * range + Math.floor((lo * range) / 0x10000)) / 0x10000) + 32768;
+}
+
+/**
+ * GUE (--tun-type gue --tun-port P, ipvs_gue_encap()): UDP from tunnelFlowPort() to P, then the
+ * GUE base header (version 0, no options, proto_ctype 4). The UDP checksum is 0 unless `csum`
+ * (--tun-csum, or --tun-remcsum, which adds no option for complete frames); then it covers the
+ * whole datagram (a computed 0 is sent as 0xffff). Needs TUN_HLEN + 12 bytes of headroom.
+ */
+export function xmitTunnelGue(
+  d: PacketDesc, srcAddr: number, dstAddr: number, tunPort: number, csum: boolean,
+  srcMac: Uint8Array, srcMacOff: number, dstMac: Uint8Array, dstMacOff: number,
+  mtu: number,
+): number {
+  // `| 0`: int32 arguments are small integers in V8, never boxed by a call (checksum.ts).
+  const sport = tunnelFlowPort(d.saddr | 0, d.daddr | 0, d.sport, d.dport, d.proto);
+  const u = encapsulate(d, srcAddr, dstAddr, srcMac, srcMacOff, dstMac, dstMacOff, mtu, TUN_GUE_HLEN, IPPROTO_UDP);
+  if (u < 0) return u;
+  const b = d.buf;
+  const ulen = TUN_GUE_HLEN + d.ipLen;
+  wr16(b, u, sport);
+  wr16(b, u + 2, tunPort);
+  wr16(b, u + 4, ulen);
+  wr16(b, u + 6, 0);
+  b[u + 8] = 0;
+  b[u + 9] = IPPROTO_IPIP;
+  wr16(b, u + 10, 0);
+  if (csum) {
+    const ph = (srcAddr >>> 16) + (srcAddr & 0xffff) + (dstAddr >>> 16) + (dstAddr & 0xffff) + IPPROTO_UDP + ulen;
+    const c = checksum(b, u, ulen, ph);
+    wr16(b, u + 6, c === 0 ? 0xffff : c);
+  }
   return d.len;
 }

@@ -9,13 +9,14 @@ import { DROP_COUNT, DROP_FIRST, parseFrame, PARSE_ARP, PARSE_OK_IPV4 } from '..
 import { arpReplyInPlace } from '../../src/packet/arp.js';
 import { ICMP_EMBEDDED_OK, IcmpEmbedded, parseIcmpError } from '../../src/packet/icmp.js';
 import { xmitRoute } from '../../src/xmit/dr.js';
-import { xmitTunnel } from '../../src/xmit/tun.js';
+import { xmitTunnel, xmitTunnelGre, xmitTunnelGue } from '../../src/xmit/tun.js';
 import { xmitNatIn, xmitNatOut } from '../../src/xmit/nat.js';
 import { buildIcmpError, icmpNatIn, icmpNatOut } from '../../src/xmit/icmp-error.js';
 import { ipSendCheck } from '../../src/packet/ipv4.js';
 import { parseFixtures } from '../packet/fixtures.js';
 
-const HEAD = 24;
+const HEAD = 40;
+const PATHS = 9;
 const mac = Uint8Array.of(2, 0, 0, 0, 0, 1);
 const out = new Uint8Array(256);
 
@@ -36,11 +37,13 @@ function exercise(f: Uint8Array, n: number, which: number): string | null {
   let lo = HEAD;
   if (r === PARSE_ARP) x = arpReplyInPlace(d, mac, 0);
   else if (r === PARSE_OK_IPV4) {
-    switch (which % 7) {
+    switch (which % PATHS) {
       case 0: x = xmitRoute(d, mac, 0, mac, 0, 1500); break;
       case 1: x = xmitTunnel(d, 1, 2, mac, 0, mac, 0, 1500); lo = HEAD - 20; break;
       case 2: x = xmitNatIn(d, 3, 4, mac, 0, mac, 0, 1500); break;
       case 3: x = xmitNatOut(d, 3, 4, mac, 0, mac, 0, 1500); break;
+      case 7: x = xmitTunnelGre(d, 1, 2, true, mac, 0, mac, 0, 1500); lo = HEAD - 28; break;
+      case 8: x = xmitTunnelGue(d, 1, 2, 6080, true, mac, 0, mac, 0, 1500); lo = HEAD - 32; break;
       case 4: {
         const b = buildIcmpError(out, 0, d, 3, 3, 0, 5, mac, 0, mac, 0);
         if (!(b === 0 || isXmitResult(b, out.length))) return `buildIcmpError → ${b}`;
@@ -48,14 +51,14 @@ function exercise(f: Uint8Array, n: number, which: number): string | null {
       }
       default: {
         if (d.proto === 1 && parseIcmpError(e, d) === ICMP_EMBEDDED_OK) {
-          x = which % 7 === 5 ? icmpNatIn(d, e, 3, 4, mac, 0, mac, 0) : icmpNatOut(d, e, 3, 4, mac, 0, mac, 0);
+          x = which % PATHS === 5 ? icmpNatIn(d, e, 3, 4, mac, 0, mac, 0) : icmpNatOut(d, e, 3, 4, mac, 0, mac, 0);
         }
       }
     }
   }
-  if (x !== 0 && !isXmitResult(x, n + 20)) return `xmit ${which % 7} → ${x}`;
+  if (x !== 0 && !isXmitResult(x, n + 32)) return `xmit ${which % PATHS} → ${x}`;
   for (let i = 0; i < buf.length; i++) {
-    if (buf[i] !== guard[i] && (i < lo || i >= HEAD + n)) return `path ${which % 7} wrote byte ${i} outside the frame`;
+    if (buf[i] !== guard[i] && (i < lo || i >= HEAD + n)) return `path ${which % PATHS} wrote byte ${i} outside the frame`;
   }
   return null;
 }
@@ -66,7 +69,7 @@ describe('robustness', () => {
     for (const [name, b] of Object.entries(parseFixtures)) {
       const f = b.build();
       for (let n = 0; n <= f.length; n++) {
-        for (let which = 0; which < 7; which++) {
+        for (let which = 0; which < PATHS; which++) {
           const fail = exercise(f, n, which);
           expect(fail, `${name} cut at ${n}`).toBeNull();
           runs++;
@@ -80,7 +83,7 @@ describe('robustness', () => {
     const frames = Object.values(parseFixtures).map((b) => b.build());
     fc.assert(
       fc.property(
-        fc.nat(frames.length - 1), fc.array(fc.tuple(fc.nat(200), fc.nat(255)), { maxLength: 6 }), fc.nat(6), fc.nat(200),
+        fc.nat(frames.length - 1), fc.array(fc.tuple(fc.nat(200), fc.nat(255)), { maxLength: 6 }), fc.nat(PATHS - 1), fc.nat(200),
         fc.boolean(),
         (k, edits, which, cut, fixIpCsum) => {
           const f = frames[k]!.slice();

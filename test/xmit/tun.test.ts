@@ -4,10 +4,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { PacketDesc } from '../../src/packet/packet-desc.js';
 import { parseFrame, PARSE_OK_IPV4 } from '../../src/packet/parse.js';
 import { DROP_FRAG_NEEDED, DROP_NO_HEADROOM, DROP_TTL_EXPIRED, DROP_TUN_MTU } from '../../src/packet/drop.js';
-import { setTunnelIpId, tunnelMtu, xmitTunnel } from '../../src/xmit/tun.js';
-import { eth, frameDiff, type FrameBuilder, type Ipv4Opts } from '../helpers/frame-builder.js';
 import {
-  CLIENT, DIP, dip, DIRECTOR_MAC, directorMac, RIP_REMOTE, ripRemote, ROUTER_MAC, RS_MAC, rsMac, VIP,
+  setTunnelIpId, TUN_GRE_CSUM_HLEN, TUN_GUE_HLEN, tunnelFlowPort, tunnelMtu, xmitTunnel, xmitTunnelGre, xmitTunnelGue,
+} from '../../src/xmit/tun.js';
+import { eth, frameDiff, inetChecksum, type FrameBuilder, type Ipv4Opts } from '../helpers/frame-builder.js';
+import {
+  CLIENT, client, DIP, dip, DIRECTOR_MAC, directorMac, RIP_REMOTE, ripRemote, ROUTER_MAC, RS_MAC, rsMac, vip, VIP,
 } from './topology.js';
 
 function run(input: FrameBuilder, mtu = 1500, headroom = 64): { r: number; d: PacketDesc; frame: Uint8Array; inputOff: number } {
@@ -99,3 +101,83 @@ describe('xmitTunnel (TUN, ipip)', () => {
     expect(run(ok, 1500, 20).r).toBeGreaterThan(0);
   });
 });
+
+describe('xmitTunnelGre / xmitTunnelGue (--tun-type gre|gue)', () => {
+  beforeEach(() => setTunnelIpId(0x200));
+  const inner = { src: CLIENT, dst: VIP, ttl: 64, df: true, id: 0x55 };
+  const l4 = (b: FrameBuilder): FrameBuilder => b.tcp({ sport: 40000, dport: 80, flags: 'S', seq: 3 }).payload(11);
+  const innerAfter = (): Uint8Array => l4(eth().ipv4({ ...inner, ttl: 63 })).build().slice(14);
+
+  function encap(fn: (d: PacketDesc) => number, vlan?: number): { r: number; frame: Uint8Array; d: PacketDesc } {
+    const s = l4(eth({ ...inEth, vlan }).ipv4(inner)).inSlab({ headroom: 64 });
+    const d = new PacketDesc();
+    expect(parseFrame(d, s.buf, s.off, s.len, 0)).toBe(PARSE_OK_IPV4);
+    const r = fn(d);
+    return { r, d, frame: s.buf.slice(d.off, d.off + (r > 0 ? r : d.len)) };
+  }
+
+  it('GRE without checksum: 4-byte header, protocol 47', () => {
+    const { r, frame } = encap((d) => xmitTunnelGre(d, dip, ripRemote, false, directorMac, 0, rsMac, 0, 1500));
+    const want = eth(outEth).ipv4({ src: DIP, dst: RIP_REMOTE, ttl: 63, df: true, proto: 47 })
+      .payload([0, 0, 8, 0]).payload(innerAfter()).build();
+    expect(frameDiff(frame, want)).toBeNull();
+    expect(r).toBe(14 + 20 + 4 + innerAfter().length);
+  });
+
+  it('GRE with checksum over the GRE header and the inner packet, VLAN kept', () => {
+    const body = concatBytes(Uint8Array.of(0x80, 0, 8, 0, 0, 0, 0, 0), innerAfter());
+    const c = inetChecksum(body);
+    body[4] = c >>> 8;
+    body[5] = c & 255;
+    const { frame } = encap((d) => xmitTunnelGre(d, dip, ripRemote, true, directorMac, 0, rsMac, 0, 1500), 30);
+    const want = eth({ ...outEth, vlan: 30 }).ipv4({ src: DIP, dst: RIP_REMOTE, ttl: 63, df: true, proto: 47 }).payload(body).build();
+    expect(frameDiff(frame, want)).toBeNull();
+  });
+
+  it('GUE: UDP from the flow port to the tunnel port, GUE header, checksum 0 or full', () => {
+    const sport = tunnelFlowPort(client, vip, 40000, 80, 6);
+    for (const csum of [false, true]) {
+      const { frame } = encap((d) => xmitTunnelGue(d, dip, ripRemote, 6080, csum, directorMac, 0, rsMac, 0, 1500));
+      const want = eth(outEth).ipv4({ src: DIP, dst: RIP_REMOTE, ttl: 63, df: true })
+        .udp({ sport, dport: 6080, csum: csum ? undefined : 0 }).payload([0, 4, 0, 0]).payload(innerAfter()).build();
+      expect(frameDiff(frame, want)).toBeNull();
+    }
+  });
+
+  it('flow ports are stable per flow, spread over 32768..60999', () => {
+    const seen = new Set<number>();
+    for (let p = 0; p < 2000; p++) {
+      const port = tunnelFlowPort(client, vip, 1024 + p, 80, 6);
+      expect(port).toBeGreaterThanOrEqual(32768);
+      expect(port).toBeLessThanOrEqual(60999);
+      expect(tunnelFlowPort(client | 0, vip, 1024 + p, 80, 6)).toBe(port);
+      seen.add(port);
+    }
+    expect(seen.size).toBeGreaterThan(1900);
+  });
+
+  it('subtracts the GUE/GRE header from the tunnel MTU', () => {
+    const big = (n: number): FrameBuilder => eth(inEth).ipv4({ src: CLIENT, dst: VIP, df: true }).udp({ sport: 1, dport: 2 }).payload(n);
+    const run1 = (f: FrameBuilder, fn: (d: PacketDesc) => number): number => {
+      const s = f.inSlab({ headroom: 64 });
+      const d = new PacketDesc();
+      parseFrame(d, s.buf, s.off, s.len, 0);
+      return fn(d);
+    };
+    const gue = (d: PacketDesc): number => xmitTunnelGue(d, dip, ripRemote, 6080, false, directorMac, 0, rsMac, 0, 1500);
+    const gre = (d: PacketDesc): number => xmitTunnelGre(d, dip, ripRemote, true, directorMac, 0, rsMac, 0, 1500);
+    expect(tunnelMtu(1500, TUN_GUE_HLEN)).toBe(1468);
+    expect(run1(big(1468 - 28), gue)).toBeGreaterThan(0);
+    expect(run1(big(1468 - 27), gue)).toBe(-DROP_FRAG_NEEDED);
+    expect(tunnelMtu(1500, TUN_GRE_CSUM_HLEN)).toBe(1472);
+    expect(run1(big(1472 - 28), gre)).toBeGreaterThan(0);
+    expect(run1(big(1472 - 27), gre)).toBe(-DROP_FRAG_NEEDED);
+  });
+});
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
