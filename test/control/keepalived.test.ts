@@ -52,7 +52,7 @@ describe('keepalived.conf reading rules', () => {
 
   it('unbalanced braces and undefined macros are reported with file:line', () => {
     const p = parseKeepalivedText('virtual_server 1.2.3.4 80 {\n  real_server $NOPE 80 {\n}\n}\n}\nvirtual_server 1.2.3.5 80 {\n', 'x.conf');
-    expect(p.problems).toEqual(['x.conf:2: undefined definition $NOPE', "x.conf:5: unexpected '}'", "x.conf:6: missing '}' for the block opened here"]);
+    expect(p.problems).toEqual(['x.conf:2: undefined definition $NOPE', "x.conf:5: Extra '}' found", "x.conf:6: missing '}' for the block opened here"]);
   });
 });
 
@@ -133,8 +133,8 @@ describe('keepalived LVS semantics', () => {
     expect(web.realServers[1]!.inhibitOnFailure).toBe(true); // inherited from the virtual server
     expect(cfg.ignored.map((n) => n.keyword)).toEqual(['global_defs', 'vrrp_script', 'vrrp_instance']);
     expect(rel(cfg.problems)).toEqual([
-      "features.conf:32: unknown keyword 'frobnicate'",
-      "features.conf:64: unknown keyword 'no_such_check'",
+      "features.conf:32: Unknown keyword 'frobnicate'",
+      "features.conf:64: Unknown keyword 'no_such_check'",
       "features.conf:73: Invalid lvs_scheduler 'nosuch' - ignoring",
       'features.conf:74: PARSER : unknown [XYZ] routing method for virtual server.',
       'features.conf:75: Real server weight 70000 is outside range 0-65535',
@@ -182,5 +182,31 @@ describe('keepalived LVS semantics', () => {
     expect(m.changeDest('delete', vs.service, d, NO_STATS)).toBeNull();
     expect(m.changeDest('delete', vs.service, d, NO_STATS)).toBe('No such destination');
     expect(m.addService(vs.service, NO_STATS)).toBe('Service already exists');
+  });
+});
+
+describe('keepalived parser details', () => {
+  it('~SEQ repeats a line, $_HASH and escaped comment characters, @ lines from definitions', () => {
+    const text = [
+      '$ME=lb1',
+      '$W=@lb1 weight 7',
+      'virtual_server 10.0.0.1 80 {',
+      ' protocol TCP',
+      ' lb_algo rr',
+      ' lb_kind NAT',
+      ' ~SEQ(i, 2, 4) real_server 10.0.1.$i 80 { notify_up "/bin/n \\#$i" }',
+      ' real_server 10.0.2.1 80 {',
+      '  $W',
+      '  notify_down /bin/x\\#y$_HASH',
+      ' }',
+      '}',
+    ].join('\n');
+    const cfg = loadKeepalivedText(text, 's.conf', { configId: 'lb1' });
+    expect(cfg.problems).toEqual([]);
+    const rs = cfg.virtualServers[0]!.realServers;
+    expect(rs.map((r) => r.dest.addr)).toEqual(['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.2.1']);
+    expect(rs[0]!.notifyUp).toBe('/bin/n #2');
+    expect(rs[3]!.dest.weight).toBe(7);
+    expect(rs[3]!.notifyDown).toBe('/bin/x#y#');
   });
 });

@@ -23,7 +23,7 @@ describe('uvs lint', () => {
     const out = lintText(fixture('keepalived/features.conf'), file, null);
     expect(out.code).toBe(1);
     expect(out.stdout.split('\n')[0]).toBe('-A -t 10.0.0.100:80 -s wlc -p 600 -M 255.255.255.0 --pe sip');
-    expect(out.stderr).toContain(`${file}:32: unknown keyword 'frobnicate'\n`);
+    expect(out.stderr).toContain(`${file}:32: Unknown keyword 'frobnicate'\n`);
     expect(out.stderr).toContain(`${file}:7: note: 'vrrp_instance VI_1' parsed, not acted on by uvs\n`);
   });
 

@@ -36,7 +36,7 @@ describe('robustness', () => {
       'virtual_server', 'real_server', '{', '}', '"', '#', '!', '\\\n', '\n', ' ', '10.0.0.1', '80', 'group', 'fwmark',
       'virtual_server_group', 'lb_kind', 'TUN', 'type', 'gue', 'port', 'include', '$X=1', '$X', '@a', 'weight', '-1',
       '10.0.0.1-300', 'persistence_granularity', '::1', 'TCP_CHECK', 'protocol', 'UDP', '*mangle', 'COMMIT', '-A', 'PREROUTING',
-      '-j', 'MARK', '--set-mark', '!', '-s', '-m', 'multiport', '--dports', '1:2,3',
+      '-j', 'MARK', '--set-mark', '!', '-s', '-m', 'multiport', '--dports', '1:2,3', '~SEQ(i, 3)', '~SEQx(i,1,2,9)', '$i', '@^a', '\\#',
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {

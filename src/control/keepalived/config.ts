@@ -155,7 +155,7 @@ export class KeepalivedBuilder {
       else if (n.keyword === 'virtual_server') this.virtualServer(n);
       else if (IGNORED_SECTIONS.includes(n.keyword) || n.keyword.startsWith('vrrp_')) this.ignored.push(n);
       else if (n.keyword === '') this.problem(n, 'block without a keyword - skipping');
-      else this.problem(n, `unknown keyword '${n.keyword}'`);
+      else this.problem(n, `Unknown keyword '${n.keyword}'`);
     }
   }
 
@@ -487,7 +487,7 @@ export class KeepalivedBuilder {
         return;
       default:
         if (CHECKER_KEYWORDS.includes(c.keyword)) this.problem(c, `${c.keyword} outside a real_server - skipping`);
-        else this.problem(c, `unknown keyword '${c.keyword}'`);
+        else this.problem(c, `Unknown keyword '${c.keyword}'`);
     }
   }
 
@@ -541,7 +541,7 @@ export class KeepalivedBuilder {
           break;
         default:
           if (CHECKER_KEYWORDS.includes(c.keyword)) rs.checkers.push(c);
-          else this.problem(c, `unknown keyword '${c.keyword}'`);
+          else this.problem(c, `Unknown keyword '${c.keyword}'`);
       }
     }
     // rs_end_handler(): address families must match unless tunnelled.

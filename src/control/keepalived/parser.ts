@@ -1,13 +1,14 @@
 // keepalived.conf → a tree of ConfNode, with keepalived's own reading rules (core/parser.c):
-// - a comment starts at '#' or '!' outside double quotes and runs to the end of the line;
-//   a line ending in '\' continues on the next line;
+// - a comment starts at '#' or '!' outside double quotes and runs to the end of the line
+//   (`\#`, `\!` are the characters themselves); a line ending in '\' continues on the next;
 // - words are split on blanks, '{' and '}' are words of their own even when glued to others
 //   ("80{", "}}"), a double-quoted string is one word (quotes removed, \" and \\ unescaped);
 // - `include GLOB` reads every matching file (sorted, as glob(3)), relative paths from the
 //   directory of the including file; missing matches are reported;
 // - `$NAME=value` defines a macro, `$NAME` / `${NAME}` anywhere later is replaced by its value;
 // - `@ID line` keeps the line only when ID is the config id (default: the host name),
-//   `@^ID line` only when it is not;
+//   `@^ID line` only when it is not; `~SEQ(var, start, step, end) line` repeats the line;
+// - standard definitions $_PWD (the current file's directory), $_HASH, $_BANG, $_INSTANCE;
 // - a keyword followed by '{' (on the same or the next line) opens a block up to its '}';
 //   after '}' the rest of the line is read as more statements.
 
@@ -41,6 +42,8 @@ interface Token {
 }
 
 const MAX_INCLUDE_DEPTH = 8;
+/** Bound on the lines one file may expand to (~SEQ). */
+const MAX_LINES = 200_000;
 
 /** Minimal glob(3) for include: '*', '?', '[...]' within path segments. */
 export function fsGlob(pattern: string): string[] {
@@ -91,19 +94,28 @@ export function fsGlob(pattern: string): string[] {
   });
 }
 
-/** Removes a comment ('#' or '!' outside quotes). */
-function decomment(line: string): string {
+/**
+ * decomment(): cuts at '#' or '!' outside double quotes; `\#` and `\!` outside quotes are the
+ * literal characters; a trailing '\' means the line continues (returned in `cont`).
+ */
+function decomment(line: string): { text: string; cont: boolean; unterminated: boolean } {
   let quote = false;
+  let out = '';
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '\\' && quote) {
+    const c = line[i]!;
+    if (c === '\\') {
+      if (i + 1 >= line.length || /^\s*$/.test(line.slice(i + 1))) return { text: out.trimEnd(), cont: true, unterminated: quote };
+      const n = line[i + 1]!;
+      if (!quote && (n === '#' || n === '!')) out += n;
+      else out += c + n;
       i++;
       continue;
     }
     if (c === '"') quote = !quote;
-    else if (!quote && (c === '#' || c === '!')) return line.slice(0, i);
+    else if (!quote && (c === '#' || c === '!')) break;
+    out += c;
   }
-  return line;
+  return { text: out.trimEnd(), cont: false, unterminated: quote };
 }
 
 function splitWords(line: string): Array<{ text: string; quoted: boolean }> {
@@ -149,7 +161,7 @@ function splitWords(line: string): Array<{ text: string; quoted: boolean }> {
 
 class Reader {
   readonly problems: string[] = [];
-  private readonly macros = new Map<string, string>();
+  private readonly macros = new Map<string, string>([['_HASH', '#'], ['_BANG', '!'], ['_INSTANCE', '']]);
   private readonly configId: string;
   private readonly readFile: (p: string) => string;
   private readonly glob: (p: string) => string[];
@@ -182,21 +194,30 @@ class Reader {
       return;
     }
     const lines = text.split('\n');
+    this.macros.set('_PWD', dirname(resolve(file)));
+    const pending: Array<{ text: string; lineNo: number; again?: number }> = [];
     for (let n = 0; n < lines.length; n++) {
       const lineNo = n + 1;
-      let line = decomment(lines[n]!);
-      while (/\\\s*$/.test(line) && n + 1 < lines.length) {
-        line = line.replace(/\\\s*$/, ' ') + decomment(lines[++n]!);
+      let d = decomment(lines[n]!.replace(/\r$/, ''));
+      let line = d.text;
+      while (d.cont && n + 1 < lines.length) {
+        d = decomment(lines[++n]!.replace(/\r$/, ''));
+        line = line + ' ' + d.text.trimStart();
       }
-      let trimmed = line.trim();
+      if (d.unterminated) this.problems.push(`${file}:${lineNo}: Unterminated quote '${line.trim()}'`);
+      pending.push({ text: line.trim(), lineNo });
+    }
+    for (let k = 0; k < pending.length; k++) {
+      const { lineNo } = pending[k]!;
+      let trimmed = pending[k]!.text;
       if (!trimmed) continue;
-      // Conditional configuration lines.
-      const cond = /^@(\^?)(\S+)\s*(.*)$/.exec(trimmed);
-      if (cond) {
+      // Conditional configuration lines: @ID / @^ID.
+      const cond = /^@(\^?)(\S+)\s+(.*)$/.exec(trimmed);
+      if (trimmed.startsWith('@')) {
+        if (!cond) continue;
         const match = cond[2] === this.configId;
         if ((cond[1] === '^') === match) continue;
         trimmed = cond[3]!;
-        if (!trimmed) continue;
       }
       // Definitions: $NAME=value
       const def = /^\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
@@ -204,7 +225,47 @@ class Reader {
         this.macros.set(def[1]!, this.substitute(def[2]!, file, lineNo).trim());
         continue;
       }
+      // ~SEQ(var, [start, [step,]] end) text: the text once per value of $var.
+      const seq = /^~SEQ(x?)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,([^)]*)\)\s*(.*)$/.exec(trimmed);
+      if (trimmed.startsWith('~')) {
+        if (!seq) {
+          this.problems.push(`${file}:${lineNo}: Invalid ${trimmed.startsWith('~SEQ') ? '~SEQ' : '~ directive'} specification '${trimmed}'`);
+          continue;
+        }
+        const nums = seq[3]!.split(',').map((x) => Number(this.substitute(x.trim(), file, lineNo)));
+        if (nums.length < 1 || nums.length > 3 || nums.some((x) => !Number.isInteger(x))) {
+          this.problems.push(`${file}:${lineNo}: Invalid ~SEQ definition '${trimmed}'`);
+          continue;
+        }
+        let first: number, step: number, last: number;
+        if (nums.length === 1) {
+          last = nums[0]!;
+          step = last < 1 ? -1 : 1;
+          first = last < 0 ? -1 : 1;
+        } else if (nums.length === 2) {
+          [first, last] = nums as [number, number];
+          step = first <= last ? 1 : -1;
+        } else [first, step, last] = nums as [number, number, number];
+        const out2: Array<{ text: string; lineNo: number; again: number }> = [];
+        for (let v = first, guard = 0; step !== 0 && (step > 0 ? v <= last : v >= last) && guard < 65536; v += step, guard++) {
+          this.macros.set(seq[2]!, seq[1] ? v.toString(16) : String(v));
+          out2.push({ text: this.substitute(seq[4]!, file, lineNo), lineNo, again: 8 });
+        }
+        if (pending.length + out2.length > MAX_LINES) {
+          this.problems.push(`${file}:${lineNo}: ~SEQ expands to too many lines - skipping`);
+          continue;
+        }
+        pending.splice(k + 1, 0, ...out2);
+        continue;
+      }
+      const before = trimmed;
       trimmed = this.substitute(trimmed, file, lineNo);
+      const again = pending[k]!.again ?? 0;
+      if (trimmed !== before && (trimmed.startsWith('@') || trimmed.startsWith('$') || trimmed.startsWith('~')) && again < 8) {
+        // A definition expanded into a conditional, another definition or a sequence: read it again.
+        pending.splice(k + 1, 0, { text: decomment(trimmed).text.trim(), lineNo, again: again + 1 });
+        continue;
+      }
       const words = splitWords(trimmed);
       if (words.length === 0) continue;
       if (words[0]!.text === 'include' && !words[0]!.quoted) {
@@ -222,6 +283,7 @@ class Reader {
           if (found.length === 0) this.problems.push(`${file}:${lineNo}: include '${w.text}': no file matches`);
           for (const f of found) this.tokens(f, depth + 1, out);
         }
+        this.macros.set('_PWD', dirname(resolve(file)));
         continue;
       }
       words.forEach((w, k) => out.push({ text: w.text, quoted: w.quoted, file, line: lineNo, bol: k === 0 }));
@@ -246,7 +308,7 @@ function buildTree(tokens: Token[], problems: string[]): ConfNode[] {
       if (isClose(t)) {
         pos++;
         if (!opener) {
-          problems.push(`${t.file}:${t.line}: unexpected '}'`);
+          problems.push(`${t.file}:${t.line}: Extra '}' found`);
           continue;
         }
         return nodes;
