@@ -5,7 +5,8 @@
 //                 in userspace when the kernel has no ipip, which this machine's kernel lacks)
 //   nftables DNAT, HAProxy (tcp), Node net proxy   in the director namespace of a NAT lab
 // Each over 2 real servers (rr), for 4 workloads: 100-byte and 100 KB bodies, keep-alive and one
-// connection per request. Per cell: `--runs` runs of `--duration` s after a 1 s warm-up; the
+// connection per request. All labs are up at once and the runs interleave (run → workload → cell);
+// per cell and workload: `--runs` runs of `--duration` s (a 1 s warm-up before the first); the
 // median requests/s, p50, p99, the director process's CPU (% of one core) and the machine's CPU.
 // Figures go to bench/RESULTS.md, section "## Lab end to end" (replaced in place), unless --no-write.
 //
@@ -14,33 +15,41 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
-import { up, down, labPaths, defaultUpOptions, daemonAvailable, REPO_ROOT, type LabState, type UpOptions } from '../netns-lab/lab.js';
+import { up, down, labPaths, defaultUpOptions, daemonAvailable, REPO_ROOT, type LabState } from '../netns-lab/lab.js';
 import { run as runCmd } from '../netns-lab/exec.js';
 import type { LabMode } from '../netns-lab/topology/index.js';
 import { runWrk, type WrkResult } from './lab/wrk.js';
 import { startHaproxy, startNftDnat, startNodeProxy, type Peer } from './lab/peers.js';
 
 const PORT = 80;
-const LAB_NAME = 'uvs-b-lab';
+
+/** The labs of one run, all up at once so that the cells' runs can be interleaved. */
+type LabKey = 'dr' | 'nat' | 'tun' | 'peer';
+const LABS: Record<LabKey, { name: string; mode: LabMode; director: boolean }> = {
+  dr: { name: 'uvs-b-dr', mode: 'dr', director: true },
+  nat: { name: 'uvs-b-nat', mode: 'nat', director: true },
+  tun: { name: 'uvs-b-tun', mode: 'tun', director: true },
+  // The peers' lab: NAT topology (real servers routed via the director), no uvs.
+  peer: { name: 'uvs-b-peer', mode: 'nat', director: false },
+};
 
 interface Cell {
   id: string;
   label: string;
-  mode: LabMode;
-  director: boolean;
+  lab: LabKey;
   needsDaemon: boolean;
   target: (st: LabState) => string;
   peer?: (st: LabState, stateDir: string) => Promise<Peer>;
 }
 
 const CELLS: Cell[] = [
-  { id: 'direct', label: 'direct to one RS (no balancer)', mode: 'dr', director: false, needsDaemon: false, target: (st) => st.topology.rs[0]!.rip },
-  { id: 'uvs-dr', label: 'uvs DR', mode: 'dr', director: true, needsDaemon: true, target: (st) => st.topology.vip },
-  { id: 'uvs-nat', label: 'uvs NAT', mode: 'nat', director: true, needsDaemon: true, target: (st) => st.topology.vip },
-  { id: 'uvs-tun', label: 'uvs TUN', mode: 'tun', director: true, needsDaemon: true, target: (st) => st.topology.vip },
-  { id: 'nft', label: 'nftables DNAT (numgen inc mod 2)', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st) => startNftDnat(st, PORT) },
-  { id: 'haproxy', label: 'HAProxy tcp mode (nbthread 1)', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startHaproxy(st, PORT, d) },
-  { id: 'node-proxy', label: 'Node net proxy', mode: 'nat', director: false, needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startNodeProxy(st, PORT, d) },
+  { id: 'direct', label: 'direct to one RS (no balancer)', lab: 'dr', needsDaemon: false, target: (st) => st.topology.rs[0]!.rip },
+  { id: 'uvs-dr', label: 'uvs DR', lab: 'dr', needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'uvs-nat', label: 'uvs NAT', lab: 'nat', needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'uvs-tun', label: 'uvs TUN (userspace decap on the RS)', lab: 'tun', needsDaemon: true, target: (st) => st.topology.vip },
+  { id: 'nft', label: 'nftables DNAT (numgen inc mod 2)', lab: 'peer', needsDaemon: false, target: (st) => st.topology.vip, peer: (st) => startNftDnat(st, PORT) },
+  { id: 'haproxy', label: 'HAProxy tcp mode (nbthread 1)', lab: 'peer', needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startHaproxy(st, PORT, d) },
+  { id: 'node-proxy', label: 'Node net proxy', lab: 'peer', needsDaemon: false, target: (st) => st.topology.vip, peer: (st, d) => startNodeProxy(st, PORT, d) },
 ];
 
 interface Workload { id: string; label: string; bytes: number; close: boolean }
@@ -167,59 +176,77 @@ export async function run(argv: string[]): Promise<number> {
   }
   const only = arg(argv, '--only')?.split(',');
   const cells = CELLS.filter((c) => !only || only.includes(c.id));
-  const paths = labPaths(LAB_NAME);
-  const rows: Row[] = [];
   const haveDaemon = daemonAvailable();
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const started = new Date();
+  const rows: Row[] = cells.map((cell) => ({ cell, results: new Map() }));
+  const samples = new Map<string, Measured[]>();
+  const labs = new Map<LabKey, { st: LabState; stateDir: string }>();
+  const failed = new Map<string, string>();
+  const usedLabs = [...new Set(cells.map((c) => c.lab))];
   try {
-    for (const cell of cells) {
-      const row: Row = { cell, results: new Map() };
-      rows.push(row);
-      if (cell.needsDaemon && !haveDaemon) {
-        for (const w of WORKLOADS) row.results.set(w.id, 'n/a (uvs run not built)');
-        log(`${cell.id}: skipped, uvs run is not built`);
-        continue;
-      }
-      const o: UpOptions = { ...defaultUpOptions(cell.mode), rsCount: 2, director: cell.director };
-      let peer: Peer | null = null;
+    for (const key of usedLabs) {
+      const l = LABS[key];
+      const paths = labPaths(l.name);
       try {
-        const { state: st } = await up(o, paths);
-        if (cell.director && !st.director.started) throw new Error(`director not started: ${st.director.reason ?? '?'}`);
-        if (cell.peer) peer = await cell.peer(st, paths.stateDir);
-        const clientNs = st.topology.nodes.find((n) => n.role === 'client')!.netns;
-        const base = `http://${cell.target(st)}:${PORT}`;
-        const check = runCmd('ip', ['netns', 'exec', clientNs, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', `${base}/size/100`]);
-        if (check.stdout !== '200') throw new Error(`GET ${base}/size/100 from the client failed (curl ${check.code}, status ${check.stdout || 'none'})`);
-        const pid = cell.director ? st.director.pid : (peer?.pid ?? null);
-        for (const w of WORKLOADS) {
-          const url = `${base}/size/${w.bytes}`;
-          runWrk({ netns: clientNs, url, durationS: 1, threads, connections, close: w.close });
-          const ms: Measured[] = [];
-          for (let i = 0; i < runs; i++) {
-            const m = measure(clientNs, url, w, { durationS, threads, connections }, pid);
-            ms.push(m);
-            log(`${cell.id} ${w.id} run ${i + 1}: ${Math.round(m.rps)} req/s, p50 ${fmtMs(m.p50Ms)} ms, p99 ${fmtMs(m.p99Ms)} ms, director CPU ${m.directorCpuPct?.toFixed(0) ?? '-'}%, errors ${m.errors}`);
-          }
-          row.results.set(w.id, {
-            rps: median(ms.map((m) => m.rps)),
-            p50Ms: median(ms.map((m) => m.p50Ms)),
-            p99Ms: median(ms.map((m) => m.p99Ms)),
-            directorCpuPct: pid === null ? null : median(ms.map((m) => m.directorCpuPct ?? 0)),
-            machineCpuPct: median(ms.map((m) => m.machineCpuPct)),
-            errors: ms.reduce((a, m) => a + m.errors, 0),
-          });
-        }
+        const { state } = await up({ ...defaultUpOptions(l.mode), rsCount: 2, director: l.director && haveDaemon }, paths);
+        labs.set(key, { st: state, stateDir: paths.stateDir });
       } catch (e) {
-        const msg = `failed: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`;
-        log(`${cell.id}: ${msg}`);
-        for (const w of WORKLOADS) if (!row.results.has(w.id)) row.results.set(w.id, msg.replace(/\|/g, '/'));
-      } finally {
-        if (peer) await peer.stop();
+        for (const c of cells) if (c.lab === key) failed.set(c.id, `lab ${l.name}: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`);
+      }
+    }
+    for (const c of cells) {
+      if (failed.has(c.id)) continue;
+      if (c.needsDaemon && !haveDaemon) failed.set(c.id, 'n/a (uvs run not built)');
+      else if (c.needsDaemon && !labs.get(c.lab)!.st.director.started) failed.set(c.id, `director not started: ${labs.get(c.lab)!.st.director.reason ?? '?'}`);
+    }
+    // Runs are interleaved (run → workload → cell) so that whatever else loads the machine
+    // spreads over every cell instead of landing on one.
+    for (let r = 0; r < runs; r++) {
+      for (const w of WORKLOADS) {
+        for (const c of cells) {
+          if (failed.has(c.id)) continue;
+          const { st, stateDir } = labs.get(c.lab)!;
+          let peer: Peer | null = null;
+          try {
+            if (c.peer) peer = await c.peer(st, stateDir);
+            const clientNs = st.topology.nodes.find((n) => n.role === 'client')!.netns;
+            const url = `http://${c.target(st)}:${PORT}/size/${w.bytes}`;
+            const check = runCmd('ip', ['netns', 'exec', clientNs, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url]);
+            if (check.stdout !== '200') throw new Error(`GET ${url} from the client failed (curl ${check.code}, status ${check.stdout || 'none'})`);
+            if (r === 0) runWrk({ netns: clientNs, url, durationS: 1, threads, connections, close: w.close });
+            const pid = c.needsDaemon ? st.director.pid : (peer?.pid ?? null);
+            const m = measure(clientNs, url, w, { durationS, threads, connections }, pid);
+            const key = `${c.id}/${w.id}`;
+            samples.set(key, [...(samples.get(key) ?? []), m]);
+            log(`run ${r + 1} ${w.id} ${c.id}: ${Math.round(m.rps)} req/s, p50 ${fmtMs(m.p50Ms)} ms, p99 ${fmtMs(m.p99Ms)} ms, director CPU ${m.directorCpuPct?.toFixed(0) ?? '-'}%, errors ${m.errors}`);
+          } catch (e) {
+            const msg = `failed: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`;
+            log(`${c.id}: ${msg}`);
+            failed.set(c.id, msg);
+          } finally {
+            if (peer) await peer.stop();
+          }
+        }
       }
     }
   } finally {
-    await down(paths);
+    for (const key of usedLabs) await down(labPaths(LABS[key].name));
+  }
+  for (const row of rows) {
+    for (const w of WORKLOADS) {
+      const f = failed.get(row.cell.id);
+      const ms = samples.get(`${row.cell.id}/${w.id}`) ?? [];
+      if (ms.length === 0 || (f && ms.length < runs)) { row.results.set(w.id, (f ?? 'no sample').replace(/\|/g, '/')); continue; }
+      row.results.set(w.id, {
+        rps: median(ms.map((m) => m.rps)),
+        p50Ms: median(ms.map((m) => m.p50Ms)),
+        p99Ms: median(ms.map((m) => m.p99Ms)),
+        directorCpuPct: ms[0]!.directorCpuPct === null ? null : median(ms.map((m) => m.directorCpuPct ?? 0)),
+        machineCpuPct: median(ms.map((m) => m.machineCpuPct)),
+        errors: ms.reduce((a, m) => a + m.errors, 0),
+      });
+    }
   }
   const cmd = `uvs bench lab ${argv.join(' ')}`.trim();
   const lines = [
@@ -229,7 +256,7 @@ export async function run(argv: string[]): Promise<number> {
     `wrk -t${threads} -c${connections} from the lab's client namespace, ${durationS} s per run after a 1 s warm-up, median of ${runs} runs;`,
     'every path crosses the lab router; 2 real servers (node rs-agent, one process each) except "direct";',
     'all lab veths run with tx checksum/TSO/GSO/GRO offloads off (frames must be wire-sized with full checksums for a raw-socket director).',
-    'uvs and its peers were measured in this same run, on the same namespaces (peers in the director namespace of a NAT lab, with the VIP on the director\'s eth0).',
+    'uvs and its peers were measured in this same run, runs interleaved cell by cell; the labs are built identically (uvs DR/NAT/TUN in their mode\'s lab, "direct" in the DR lab, the peers in the director namespace of a NAT lab without uvs, VIP on the director\'s eth0).',
     'Director CPU: the balancing process (uvs run, haproxy, node proxy) in % of one core; nftables works in the kernel (see machine CPU).',
     '',
   ];

@@ -8,7 +8,7 @@
 // For all three the director's kernel owns the VIP (on eth0), since they are ordinary local
 // services or kernel NAT, unlike uvs which answers ARP for the VIP itself.
 
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { must, run, spawnInNs, stopPids, waitFor, sysctl } from '../../netns-lab/exec.js';
 import { DIST_ROOT, type LabState } from '../../netns-lab/lab.js';
@@ -85,6 +85,7 @@ export async function startNodeProxy(st: LabState, port: number, stateDir: strin
   const ns = directorNs(st);
   const unVip = ownVip(st);
   const ready = join(stateDir, 'node-proxy.ready');
+  rmSync(ready, { force: true });
   const pid = spawnInNs(ns, process.execPath, [join(DIST_ROOT, 'bench', 'lab', 'node-proxy.js'),
     '--listen', `${st.topology.vip}:${port}`, '--to', st.topology.rs.map((r) => `${r.rip}:${port}`).join(','), '--ready', ready],
   join(stateDir, 'node-proxy.log'));
