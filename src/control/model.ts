@@ -15,7 +15,6 @@ import type { CommandResult } from './protocol.js';
 import {
   Cmd,
   FMT,
-  FWD_LOCALNODE,
   FWD_TUNNEL,
   IpvsadmExit,
   OPT,
@@ -75,8 +74,6 @@ export type ChangeListener = (table: VirtualServerTable) => void;
 
 export interface ControlModelOptions {
   names?: NameResolver;
-  /** Addresses of the director itself: dests on them are shown as Local, as the kernel does. */
-  localAddresses?: Iterable<string>;
   /** argv[0] in messages ("Try `ipvsadm -h' ..."). */
   program?: string;
 }
@@ -94,14 +91,12 @@ export class ControlModel {
   private readonly zeroPoints = new Map<string, StatsCounters>();
   readonly rates = new RateEstimator();
   readonly names: NameResolver;
-  private readonly localAddresses: Set<string>;
   private readonly program: string;
   private batching = 0;
   private dirty = false;
 
   constructor(opts: ControlModelOptions = {}) {
     this.names = opts.names ?? new SystemResolver();
-    this.localAddresses = new Set(opts.localAddresses ?? []);
     this.program = opts.program ?? 'ipvsadm';
   }
 
@@ -280,12 +275,6 @@ export class ControlModel {
     if (a.af === 6 && (a.netmask < 1 || a.netmask > 128)) throw new KernelError('EINVAL');
   }
 
-  private isLocal(af: number, addr: string): boolean {
-    if (this.localAddresses.has(addr)) return true;
-    if (af === 4) return ((inetAton(addr) ?? 0) >>> 24) === 127;
-    return addr === '::1';
-  }
-
   /** ip_vs_new_dest(): the address must be unicast or local (inet_addr_type). */
   private checkDestAddr(af: number, addr: string): void {
     if (af === 4) {
@@ -307,7 +296,9 @@ export class ControlModel {
     dc.weight = d.weight;
     dc.uThreshold = d.uThreshold;
     dc.lThreshold = d.lThreshold;
-    dc.fwd = this.isLocal(d.af, d.addr) ? FWD_NAMES[FWD_LOCALNODE]! : FWD_NAMES[d.fwd]!;
+    // Current kernels decide local delivery per packet; the dest keeps the method it was given
+    // (a dest on 127.0.0.1 lists as Route, not Local).
+    dc.fwd = FWD_NAMES[d.fwd]!;
     dc.tunType = TUN_NAMES[d.tunType] as DestConfig['tunType'];
     dc.tunPort = d.tunPort;
     dc.tunFlags = d.tunFlags === 2 ? 'remcsum' : d.tunFlags === 1 ? 'csum' : 'nocsum';

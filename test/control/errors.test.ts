@@ -153,11 +153,10 @@ describe('command semantics', () => {
     expect(m.current.services[1]!.dests[0]!.id).not.toBe(d3!.id);
   });
 
-  it('dests on the director itself show as Local and save as -g', () => {
+  it('a dest on the director itself lists as Route (current kernels decide local delivery per packet)', () => {
     const m = newModel();
-    setup(m, '-A -t 10.0.0.1:80', '-a -t 10.0.0.1:80 -r 127.0.0.1:8080 -m');
-    expect(run(m, '-L -n').stdout.split('\n')[4]).toBe('  -> 127.0.0.1:8080               Local   1      0          0         ');
-    expect(run(m, '-S -n').stdout.split('\n')[1]).toBe('-a -t 10.0.0.1:80 -r 127.0.0.1:8080 -g -w 1');
+    setup(m, '-A -t 10.0.0.1:80', '-a -t 10.0.0.1:80 -r 127.0.0.1 -g -w 5');
+    expect(run(m, '-L -n').stdout.split('\n')[4]).toBe('  -> 127.0.0.1:80                 Route   5      0          0         ');
   });
 
   it('-C clears services but keeps timeouts; onChange fires once per change', () => {
