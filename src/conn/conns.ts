@@ -298,7 +298,7 @@ export class Conns implements TimerOwner {
       const tpl = (f & CONN_F_TEMPLATE) !== 0;
       out.push({
         protocol: protoName(p),
-        caddr: t.caddr[i]!, cport: t.cport[i]!, vaddr: t.vaddr[i]!, vport: t.vport[i]!, daddr: t.daddr[i]!, dport: t.dport[i]!,
+        caddr: t.caddr[i]! >>> 0, cport: t.cport[i]!, vaddr: t.vaddr[i]! >>> 0, vport: t.vport[i]!, daddr: t.daddr[i]! >>> 0, dport: t.dport[i]!,
         state: stateName(p, t.state[i]!, tpl),
         expiresInMs: Math.max(0, t.expires[i]! - now),
         flags: f & ~(CONN_F_USED | CONN_F_LINKED),

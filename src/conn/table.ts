@@ -9,6 +9,8 @@
 // same table with cport 0 and the TEMPLATE flag. Deleting unlinks from the chain (no tombstones)
 // and pushes the slot on a free list; when the free list is empty new conns are refused and the
 // caller drops and counts the packet, existing conns are untouched. The hash seed is injected.
+// Addresses are kept and passed as int32 (same bits as the u32): a u32 above 2^31 is a heap
+// number in V8 and would be boxed (allocated) whenever it crosses a call that is not inlined.
 
 import { CONN_F_FWD_MASK, CONN_F_MASQ, CONN_F_TEMPLATE } from '../model/constants.js';
 
@@ -33,9 +35,10 @@ export class ConnTable {
   readonly state: Uint8Array;
   /** CONN_F_* bits (u16: every IPVS flag fits) plus CONN_F_USED. */
   readonly flags: Uint16Array;
-  readonly caddr: Uint32Array;
-  readonly vaddr: Uint32Array;
-  readonly daddr: Uint32Array;
+  /** Addresses as int32 (the u32's bits): int32 values never box in V8, u32 ≥ 2^31 do. */
+  readonly caddr: Int32Array;
+  readonly vaddr: Int32Array;
+  readonly daddr: Int32Array;
   readonly cport: Uint16Array;
   readonly vport: Uint16Array;
   readonly dport: Uint16Array;
@@ -64,13 +67,13 @@ export class ConnTable {
     this.capacity = capacity;
     const nb = nextPow2(capacity);
     this.bucketMask = nb - 1;
-    this.seed = seed >>> 0;
+    this.seed = seed | 0;
     this.proto = new Uint8Array(capacity);
     this.state = new Uint8Array(capacity);
     this.flags = new Uint16Array(capacity);
-    this.caddr = new Uint32Array(capacity);
-    this.vaddr = new Uint32Array(capacity);
-    this.daddr = new Uint32Array(capacity);
+    this.caddr = new Int32Array(capacity);
+    this.vaddr = new Int32Array(capacity);
+    this.daddr = new Int32Array(capacity);
     this.cport = new Uint16Array(capacity);
     this.vport = new Uint16Array(capacity);
     this.dport = new Uint16Array(capacity);
@@ -100,7 +103,7 @@ export class ConnTable {
 
   /** Bucket of the client side (proto, addr, port): a murmur3-style finaliser over the seeded key. */
   hash(proto: number, addr: number, port: number): number {
-    let h = Math.imul((addr ^ this.seed) | 0, 0x9e3779b1);
+    let h = Math.imul(addr ^ this.seed, 0x9e3779b1);
     h ^= (port << 8) ^ proto;
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
@@ -164,6 +167,8 @@ export class ConnTable {
 
   /** "in" lookup (ip_vs_conn_in_get()): a client→VIP packet, non-template conns only. */
   lookupIn(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    saddr |= 0;
+    daddr |= 0;
     let i = this.buckets[this.hash(proto, saddr, sport)]!;
     while (i >= 0) {
       if (this.caddr[i] === saddr && this.cport[i] === sport && this.vaddr[i] === daddr && this.vport[i] === dport &&
@@ -178,6 +183,8 @@ export class ConnTable {
    * destination; MASQ conns compare the RS address/port, others the virtual address/port.
    */
   lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    saddr |= 0;
+    daddr |= 0;
     let i = this.buckets[this.hash(proto, daddr, dport)]!;
     while (i >= 0) {
       const f = this.flags[i]!;
@@ -195,6 +202,8 @@ export class ConnTable {
 
   /** Template lookup (ip_vs_ct_in_get()): cport is always 0; fwmark templates use proto 0 and vaddr = mark. */
   lookupTemplate(proto: number, caddr: number, vaddr: number, vport: number): number {
+    caddr |= 0;
+    vaddr |= 0;
     let i = this.buckets[this.hash(proto, caddr, 0)]!;
     while (i >= 0) {
       if (this.caddr[i] === caddr && this.cport[i] === 0 && this.vaddr[i] === vaddr && this.vport[i] === vport &&

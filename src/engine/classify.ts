@@ -15,12 +15,13 @@ export const UNPRIVILEGED_PORT_START = 1024;
 
 export class ServiceIndex {
   private mask: number;
-  private keyAddr: Uint32Array;
+  /** Addresses and marks as int32 (see ConnTable: no boxing). */
+  private keyAddr: Int32Array;
   /** proto << 16 | port, or 0xFFFFFFFF for an empty bucket. */
   private keyPP: Uint32Array;
   private val: Int32Array;
   private fmMask: number;
-  private fmKey: Uint32Array;
+  private fmKey: Int32Array;
   private fmVal: Int32Array;
   hasFwmark: boolean;
   hasPort21: boolean;
@@ -28,11 +29,11 @@ export class ServiceIndex {
 
   constructor() {
     this.mask = 0;
-    this.keyAddr = new Uint32Array(1);
+    this.keyAddr = new Int32Array(1);
     this.keyPP = new Uint32Array(1).fill(0xffffffff);
     this.val = new Int32Array(1).fill(-1);
     this.fmMask = 0;
-    this.fmKey = new Uint32Array(1);
+    this.fmKey = new Int32Array(1);
     this.fmVal = new Int32Array(1).fill(-1);
     this.hasFwmark = false;
     this.hasPort21 = false;
@@ -48,7 +49,7 @@ export class ServiceIndex {
   private static h(a: number, b: number): number {
     let x = Math.imul(a ^ 0x27d4eb2f, 0x9e3779b1) ^ b;
     x = Math.imul(x ^ (x >>> 15), 0x85ebca6b);
-    return (x ^ (x >>> 13)) >>> 0;
+    return x ^ (x >>> 13);
   }
 
   /** Rebuild from the live services (control path). Services are indexed by their slot. */
@@ -57,12 +58,12 @@ export class ServiceIndex {
     for (const s of services) if (s) { if (s.fwmark) nf++; else n++; }
     const size = ServiceIndex.size(n);
     this.mask = size - 1;
-    this.keyAddr = new Uint32Array(size);
+    this.keyAddr = new Int32Array(size);
     this.keyPP = new Uint32Array(size).fill(0xffffffff);
     this.val = new Int32Array(size).fill(-1);
     const fsize = ServiceIndex.size(nf);
     this.fmMask = fsize - 1;
-    this.fmKey = new Uint32Array(fsize);
+    this.fmKey = new Int32Array(fsize);
     this.fmVal = new Int32Array(fsize).fill(-1);
     this.hasFwmark = nf > 0;
     this.hasPort21 = false;
@@ -70,18 +71,18 @@ export class ServiceIndex {
     for (const s of services) {
       if (!s) continue;
       if (s.fwmark) {
-        let b = ServiceIndex.h(s.fwmark, 0) & this.fmMask;
+        let b = ServiceIndex.h(s.fwmark | 0, 0) & this.fmMask;
         while (this.fmVal[b]! >= 0) b = (b + 1) & this.fmMask;
-        this.fmKey[b] = s.fwmark >>> 0;
+        this.fmKey[b] = s.fwmark | 0;
         this.fmVal[b] = s.slot;
         continue;
       }
       if (s.port === 21) this.hasPort21 = true;
       if (s.port === 0) this.hasPort0 = true;
       const pp = ((s.protocol << 16) | s.port) >>> 0;
-      let b = ServiceIndex.h(s.addr, pp) & this.mask;
+      let b = ServiceIndex.h(s.addr | 0, pp) & this.mask;
       while (this.val[b]! >= 0) b = (b + 1) & this.mask;
-      this.keyAddr[b] = s.addr >>> 0;
+      this.keyAddr[b] = s.addr | 0;
       this.keyPP[b] = pp;
       this.val[b] = s.slot;
     }
@@ -89,6 +90,7 @@ export class ServiceIndex {
 
   /** Exact (protocol, vaddr, vport) lookup (__ip_vs_service_find()); slot or -1. */
   findExact(proto: number, addr: number, port: number): number {
+    addr |= 0;
     const pp = ((proto << 16) | port) >>> 0;
     let b = ServiceIndex.h(addr, pp) & this.mask;
     for (let k = 0; k <= this.mask; k++) {
@@ -102,11 +104,12 @@ export class ServiceIndex {
 
   /** Fwmark service lookup (__ip_vs_svc_fwm_find()); slot or -1. */
   findFwmark(mark: number): number {
-    let b = ServiceIndex.h(mark >>> 0, 0) & this.fmMask;
+    mark |= 0;
+    let b = ServiceIndex.h(mark, 0) & this.fmMask;
     for (let k = 0; k <= this.fmMask; k++) {
       const v = this.fmVal[b]!;
       if (v < 0) return -1;
-      if (this.fmKey[b] === mark >>> 0) return v;
+      if (this.fmKey[b] === mark) return v;
       b = (b + 1) & this.fmMask;
     }
     return -1;

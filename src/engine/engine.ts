@@ -170,6 +170,8 @@ function xorshift(seed: number): () => number {
 export class Engine implements StatsSource {
   readonly opts: ResolvedOptions;
   readonly model: AppliedModel;
+  /** The director's address as int32 (never boxed). */
+  readonly addr: number;
   readonly clock: Clock;
   readonly conns: Conns;
   readonly stats: EngineStats;
@@ -181,7 +183,8 @@ export class Engine implements StatsSource {
   readonly index: ServiceIndex;
   marks: MarkClassifier;
   /** VIPs answered by ARP: open-addressing set. */
-  private vipKeys: Uint32Array;
+  /** int32 addresses (see ConnTable). */
+  private vipKeys: Int32Array;
   private vipMask: number;
   /** Number of MASQ dests: when 0 the reply ("out") lookup is skipped. */
   natDests: number;
@@ -223,7 +226,7 @@ export class Engine implements StatsSource {
     this.services = new Array<Service | null>(this.opts.maxServices).fill(null);
     this.index = new ServiceIndex();
     this.marks = new MarkClassifier();
-    this.vipKeys = new Uint32Array(16);
+    this.vipKeys = new Int32Array(16);
     this.vipMask = 15;
     this.natDests = 0;
     this.serviceLabels = new Array<string>(this.opts.maxServices).fill('');
@@ -237,6 +240,7 @@ export class Engine implements StatsSource {
     this.icmpE = new IcmpEmbedded();
     this.desc = new PacketDesc();
     this.model = new AppliedModel(this.opts.maxServices, this.opts.maxDests);
+    this.addr = this.opts.addr | 0;
   }
 
   /** Apply a whole table as a difference; returns error texts (then nothing changed). */
@@ -295,16 +299,17 @@ export class Engine implements StatsSource {
     this.natDests = nat;
     let size = 16;
     while (size < vips.length * 2) size *= 2;
-    this.vipKeys = new Uint32Array(size);
+    this.vipKeys = new Int32Array(size);
     this.vipMask = size - 1;
     for (const v of vips) {
       let b = (Math.imul(v, 0x9e3779b1) >>> 16) & this.vipMask;
       while (this.vipKeys[b] !== 0) b = (b + 1) & this.vipMask;
-      this.vipKeys[b] = v;
+      this.vipKeys[b] = v | 0;
     }
   }
 
   isVip(addr: number): boolean {
+    addr |= 0;
     if (addr === 0) return false;
     let b = (Math.imul(addr, 0x9e3779b1) >>> 16) & this.vipMask;
     for (let k = 0; k <= this.vipMask; k++) {
@@ -391,7 +396,7 @@ export class Engine implements StatsSource {
     const off = this.extraUsed;
     // icmp_send() sources the error from the packet's destination when it is local (the VIP),
     // else from the director's own address.
-    const src = this.isVip(d.daddr) ? d.daddr : this.opts.addr;
+    const src = this.isVip(d.daddr) ? d.daddr | 0 : this.addr;
     const n = buildIcmpError(this.extraBuf, off, d, type, code, info, src,
       this.opts.mac, 0, d.buf, d.off + 6);
     if (n <= 0) return;
@@ -429,7 +434,7 @@ export class Engine implements StatsSource {
 
     // ip_vs_out(): replies of NAT conns come back through us.
     if (this.natDests !== 0) {
-      const cp = this.conns.findOut(d.proto, d.saddr, d.sport, d.daddr, d.dport);
+      const cp = this.conns.findOut(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport);
       if (cp >= 0 && (this.conns.table.flags[cp]! & CONN_F_FWD_MASK) === CONN_F_MASQ) return this.natReply(d, cp);
     }
     return this.inbound(d);
@@ -450,7 +455,7 @@ export class Engine implements StatsSource {
     const conns = this.conns;
     const t = conns.table;
     const dec = this.decision;
-    let cp = conns.findIn(d.proto, d.saddr, d.sport, d.daddr, d.dport);
+    let cp = conns.findIn(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport);
 
     // A SYN for a conn that is finishing: reschedule (is_new_conn() / is_new_conn_expected()).
     if (cp >= 0 && !d.isFragment && d.proto === IPPROTO_TCP && (d.tcpFlags & 0x02) !== 0 && t.control[cp]! < 0) {
@@ -526,7 +531,7 @@ export class Engine implements StatsSource {
       if ((d.tcpFlags & 0x04) !== 0) return -1;
       if (!this.opts.sloppyTcp && (d.tcpFlags & 0x02) === 0) return -1;
     }
-    const slot = this.index.find(d.fwmark, d.proto, d.daddr, d.dport);
+    const slot = this.index.find(d.fwmark | 0, d.proto, d.daddr | 0, d.dport);
     if (slot < 0) return -1;
     const svc = this.services[slot]!;
     dec.svcSlot = slot;
@@ -551,7 +556,7 @@ export class Engine implements StatsSource {
       if (dest === null) return this.leave(d, svc);
       const dport = dest.port !== 0 ? dest.port : d.dport;
       const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && d.proto === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-      cp = conns.create(d.proto, d.saddr, d.sport, d.daddr, d.dport, dest.addr, dport, flags, dest.slot, d.fwmark);
+      cp = conns.create(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport, dest.addr | 0, dport, flags, dest.slot, d.fwmark | 0);
       if (cp < 0) {
         this.drop(DROP_CONN_TABLE_FULL);
         return -1;
@@ -589,7 +594,7 @@ export class Engine implements StatsSource {
       n = xmitNatIn(d, rip, t.dport[cp]!, this.opts.mac, 0, macs, nh * 6, mtu);
       port = this.opts.natPort;
     } else if (fwd === CONN_F_TUNNEL) {
-      n = xmitTunnel(d, this.opts.addr, rip, this.opts.mac, 0, macs, nh * 6, mtu);
+      n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, mtu);
       if (n === -DROP_FRAG_NEEDED) return this.xmitFailed(d, DROP_FRAG_NEEDED, tunnelMtu(mtu));
     } else {
       n = xmitRoute(d, this.opts.mac, 0, macs, nh * 6, mtu);
@@ -634,7 +639,7 @@ export class Engine implements StatsSource {
     const t = conns.table;
     // Outgoing: from a NAT real server about a client→RS packet.
     if (this.natDests !== 0) {
-      const cp = conns.findOut(e.proto, e.daddr, e.dport, e.saddr, e.sport);
+      const cp = conns.findOut(e.proto, e.daddr | 0, e.dport, e.saddr | 0, e.sport);
       if (cp >= 0 && (t.flags[cp]! & CONN_F_FWD_MASK) === CONN_F_MASQ) {
         const ds = t.dest[cp]!;
         this.fillConnDecision(cp, ds);
@@ -645,7 +650,7 @@ export class Engine implements StatsSource {
       }
     }
     // Incoming: from the client side about something the VIP (or RS) sent to the client.
-    const cp = conns.findIn(e.proto, e.daddr, e.dport, e.saddr, e.sport);
+    const cp = conns.findIn(e.proto, e.daddr | 0, e.dport, e.saddr | 0, e.sport);
     if (cp < 0) return this.pass();
     const ds = t.dest[cp]!;
     this.fillConnDecision(cp, ds);
@@ -662,7 +667,7 @@ export class Engine implements StatsSource {
       n = icmpNatIn(d, e, rip, t.dport[cp]!, this.opts.mac, 0, macs, nh * 6);
       port = this.opts.natPort;
     } else if (fwd === CONN_F_TUNNEL) {
-      n = xmitTunnel(d, this.opts.addr, rip, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
+      n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
     } else {
       n = xmitRoute(d, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
     }

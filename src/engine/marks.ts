@@ -84,9 +84,9 @@ export class MarkClassifier {
     return false;
   }
 
-  /** The mark after walking every rule, starting from d.fwmark. */
+  /** The mark after walking every rule, starting from d.fwmark (returned as int32: never boxed). */
   evaluate(d: PacketDesc): number {
-    let mark = d.fwmark >>> 0;
+    let mark = d.fwmark | 0;
     for (let r = 0; r < this.count; r++) {
       const f = this.flags[r]!;
       if ((((d.saddr & this.srcMask[r]!) >>> 0) === this.srcAddr[r]) === ((f & F_SRC_NEG) !== 0)) continue;
@@ -105,7 +105,7 @@ export class MarkClassifier {
         if (MarkClassifier.inRanges(d.dport, this.dpStart, this.dpLo, this.dpHi, r) === ((f & F_DPORT_NEG) !== 0)) continue;
       }
       const m = this.mask[r]!;
-      mark = (f & F_OR) !== 0 ? (((mark & ~m) | this.value[r]!) >>> 0) : (((mark & ~m) ^ this.value[r]!) >>> 0);
+      mark = (f & F_OR) !== 0 ? ((mark & ~m) | this.value[r]!) : ((mark & ~m) ^ this.value[r]!);
     }
     return mark;
   }

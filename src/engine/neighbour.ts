@@ -5,6 +5,9 @@
 export interface NeighbourResolver {
   /** 6 bytes per slot. */
   readonly macs: Uint8Array;
-  /** Slot of the MAC for this IPv4 address (u32), or -1 when it is not resolved yet. */
+  /**
+   * Slot of the MAC for this IPv4 address, or -1 when it is not resolved yet. The engine passes
+   * the address as int32 (the u32's bits, so it never boxes): normalise with `>>> 0` or `| 0`.
+   */
   lookup(ip: number): number;
 }

@@ -48,15 +48,16 @@ export function checkTemplate(e: Engine, ct: number): boolean {
 export function schedPersist(e: Engine, svc: Service, d: PacketDesc): number {
   const conns = e.conns;
   const t = conns.table;
-  const snet = (d.saddr & svc.netmask) >>> 0;
+  // Addresses as int32 (see ConnTable).
+  const snet = d.saddr & svc.netmask;
   let proto = d.proto;
-  let vaddr = d.daddr;
+  let vaddr = d.daddr | 0;
   let vport = 0;
   if (d.dport === svc.port) {
     if (svc.port !== FTPPORT) vport = d.dport;
   } else if (svc.fwmark !== 0) {
     proto = 0;
-    vaddr = svc.fwmark >>> 0;
+    vaddr = svc.fwmark | 0;
   }
 
   let ct = conns.findTemplate(proto, snet, vaddr, vport);
@@ -68,7 +69,7 @@ export function schedPersist(e: Engine, svc: Service, d: PacketDesc): number {
     dest = svc.scheduler.schedule(svc, svc.schedState, d);
     if (dest === null) return PERSIST_NO_DEST;
     const tdport = d.dport === svc.port && svc.port !== FTPPORT ? dest.port : 0;
-    ct = conns.create(proto, snet, 0, vaddr, vport, dest.addr, tdport, CONN_F_TEMPLATE, dest.slot, d.fwmark);
+    ct = conns.create(proto, snet, 0, vaddr, vport, dest.addr | 0, tdport, CONN_F_TEMPLATE, dest.slot, d.fwmark | 0);
     if (ct < 0) return PERSIST_TABLE_FULL;
     conns.setTimeout(ct, svc.timeoutMs);
     e.decision.template = TEMPLATE_NEW;
@@ -77,7 +78,7 @@ export function schedPersist(e: Engine, svc: Service, d: PacketDesc): number {
   let dport = d.dport;
   if (dport === svc.port && dest.port !== 0) dport = dest.port;
   const flags = (svc.flags & SVC_F_ONEPACKET) !== 0 && d.proto === IPPROTO_UDP ? CONN_F_ONE_PACKET : 0;
-  const cp = conns.create(d.proto, d.saddr, d.sport, d.daddr, d.dport, dest.addr, dport, flags, dest.slot, d.fwmark);
+  const cp = conns.create(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport, dest.addr | 0, dport, flags, dest.slot, d.fwmark | 0);
   if (cp < 0) {
     conns.putTimer(ct);
     return PERSIST_TABLE_FULL;

@@ -31,7 +31,8 @@ export function formatMac(b: Uint8Array, off = 0): string {
 
 export class StaticNeighbours implements NeighbourResolver {
   readonly macs: Uint8Array;
-  private readonly keys: Uint32Array;
+  /** IPv4 addresses as int32 (same bits as the u32). */
+  private readonly keys: Int32Array;
   private readonly vals: Int32Array;
   private readonly mask: number;
   private readonly scratch: number;
@@ -40,16 +41,16 @@ export class StaticNeighbours implements NeighbourResolver {
     let size = 16;
     while (size < entries.length * 2) size *= 2;
     this.mask = size - 1;
-    this.keys = new Uint32Array(size);
+    this.keys = new Int32Array(size);
     this.vals = new Int32Array(size).fill(-1);
     this.macs = new Uint8Array((entries.length + 1) * 6);
     this.scratch = entries.length;
     let slot = 0;
     for (const [ip, mac] of entries) {
-      let b = this.bucket(ip >>> 0);
-      while (this.vals[b]! >= 0 && this.keys[b] !== ip >>> 0) b = (b + 1) & this.mask;
+      let b = this.bucket(ip | 0);
+      while (this.vals[b]! >= 0 && this.keys[b] !== (ip | 0)) b = (b + 1) & this.mask;
       const s = this.vals[b]! >= 0 ? this.vals[b]! : slot++;
-      this.keys[b] = ip >>> 0;
+      this.keys[b] = ip | 0;
       this.vals[b] = s;
       this.macs.set(mac.subarray(0, 6), s * 6);
     }
@@ -60,7 +61,7 @@ export class StaticNeighbours implements NeighbourResolver {
   }
 
   lookup(ip: number): number {
-    ip >>>= 0;
+    ip |= 0;
     let b = this.bucket(ip);
     for (let k = 0; k <= this.mask; k++) {
       const v = this.vals[b]!;
