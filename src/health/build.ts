@@ -99,3 +99,10 @@ export function createHealthManager(cfg: KeepalivedConfig, opts: HealthOptions):
   const { input, problems } = buildHealthInput(cfg);
   return { manager: new HealthManager(input, opts), problems };
 }
+
+/** SIGHUP: re-read checkers from a new config and move the running manager to it. */
+export function reloadHealthManager(manager: HealthManager, cfg: KeepalivedConfig): string[] {
+  const { input, problems } = buildHealthInput(cfg);
+  manager.reload(input);
+  return problems;
+}

@@ -3,6 +3,6 @@
 export type { Checker, CheckResult, CheckerTiming, ParsedChecker } from './checker.js';
 export type { TableEditor, ExecResult } from './table-editor.js';
 export { HealthManager, type HealthOptions, type HealthLogger, type HealthStatus, type VirtualServerInput, type RealServerSpec } from './manager.js';
-export { buildHealthInput, createHealthManager } from './build.js';
+export { buildHealthInput, createHealthManager, reloadHealthManager } from './build.js';
 export { checkerKeywords } from './registry.js';
 export { FakeTimers, realTimers, type HealthTimers } from './timers.js';

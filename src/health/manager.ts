@@ -111,8 +111,21 @@ export interface HealthStatus {
   virtualServers: VirtualServerStatus[];
 }
 
+function buildStates(input: VirtualServerInput[]): VirtualServerState[] {
+  return input.map((v) => {
+    const vs = new VirtualServerState(v, serviceLabel(v.service));
+    for (const r of v.realServers) {
+      const rs = new RealServerState(vs, r.dest, r.inhibit, r.notifyUp, r.notifyDown);
+      for (const pc of r.checkers) rs.checkers.push(new CheckerState(rs, pc.checker, pc.timing));
+      vs.rs.push(rs);
+    }
+    return vs;
+  });
+}
+
 export class HealthManager {
-  readonly vss: VirtualServerState[] = [];
+  /** Replaced as a whole by reload(). */
+  vss: VirtualServerState[];
   private readonly editor: TableEditor;
   private readonly log: HealthLogger;
   private readonly timers: HealthTimers;
@@ -136,15 +149,7 @@ export class HealthManager {
     this.hungMarginMs = opts.hungMarginMs ?? 1000;
     this.manageServices = opts.manageServices ?? true;
     this.bootstrapDelayMs = opts.bootstrapDelayMs ?? 1000;
-    for (const v of input) {
-      const vs = new VirtualServerState(v, serviceLabel(v.service));
-      for (const r of v.realServers) {
-        const rs = new RealServerState(vs, r.dest, r.inhibit, r.notifyUp, r.notifyDown);
-        for (const pc of r.checkers) rs.checkers.push(new CheckerState(rs, pc.checker, pc.timing));
-        vs.rs.push(rs);
-      }
-      this.vss.push(vs);
-    }
+    this.vss = buildStates(input);
   }
 
   /** init_services() then register_checkers_thread(). */
@@ -152,13 +157,159 @@ export class HealthManager {
     if (this.running) return;
     this.running = true;
     for (const vs of this.vss) this.initService(vs);
-    for (const vs of this.vss) {
-      for (const rs of vs.rs) {
-        for (const cs of rs.checkers) {
-          const warm = cs.timing.warmupMs ? Math.floor(cs.timing.warmupMs * this.random()) : 0;
-          cs.timer = this.timers.set(() => this.launch(cs), this.bootstrapDelayMs + warm);
-        }
+    for (const vs of this.vss) this.scheduleFirst(vs);
+  }
+
+  /** register_checkers_thread(): first run after BOOTSTRAP_DELAY + random share of warmup. */
+  private scheduleFirst(vs: VirtualServerState): void {
+    for (const rs of vs.rs) {
+      for (const cs of rs.checkers) {
+        cs.retired = false;
+        const warm = cs.timing.warmupMs ? Math.floor(cs.timing.warmupMs * this.random()) : 0;
+        cs.timer = this.timers.set(() => this.launch(cs), this.bootstrapDelayMs + warm);
       }
+    }
+  }
+
+  private stopCheckers(vs: VirtualServerState): void {
+    for (const rs of vs.rs) {
+      for (const cs of rs.checkers) {
+        if (cs.timer !== null) this.timers.clear(cs.timer);
+        cs.timer = null;
+        if (cs.running) cs.ac.abort(new Error('stopped'));
+        cs.running = false;
+        cs.retired = true;
+      }
+    }
+  }
+
+  /**
+   * A new configuration while running (SIGHUP), as keepalived's reload (clear_diff_services(),
+   * migrate_checkers()): virtual and real servers that are gone are removed from the table
+   * (notify_down for alive ones); those that stay keep their state (alive, in the table,
+   * effective weight, counters) and their checkers' state where a checker of the same kind
+   * and target is still configured; new ones start as at start-up. Every checker restarts
+   * after the bootstrap delay and warmup.
+   */
+  reload(input: VirtualServerInput[]): void {
+    const next = buildStates(input);
+    if (!this.running) {
+      this.vss = next;
+      return;
+    }
+    const old = new Map(this.vss.map((vs) => [vs.label, vs]));
+    for (const vs of this.vss) this.stopCheckers(vs);
+    for (const vs of this.vss) {
+      if (!next.some((n) => n.label === vs.label)) this.clearService(vs);
+    }
+    for (const vs of next) {
+      const prev = old.get(vs.label);
+      if (prev) this.migrateService(prev, vs);
+      else this.initService(vs);
+    }
+    this.vss = next;
+    for (const vs of next) this.scheduleFirst(vs);
+  }
+
+  /** clear_service_vs(vs, false) */
+  private clearService(vs: VirtualServerState): void {
+    this.log.info({ service: vs.label }, `Removing Virtual Server ${vs.label}`);
+    for (const rs of vs.rs) this.clearRealServer(rs);
+    if (vs.sorry?.set) this.exec(delDestArgv(vs.spec.service, vs.sorry.dest), `removing sorry server ${vs.sorry.label}`);
+    if (vs.created) this.exec(delServiceArgv(vs.spec.service), `removing ${vs.label}`);
+  }
+
+  /** clear_service_rs(vs, rs, false): out of the table even when inhibited; notify_down if alive. */
+  private clearRealServer(rs: RealServerState): void {
+    const vs = rs.vs;
+    if (rs.set) {
+      this.log.info({ service: vs.label, dest: rs.label }, `Removing service ${rs.label} from VS ${vs.label} (no longer configured)`);
+      this.exec(delDestArgv(vs.spec.service, rs.dest), `removing ${rs.label}`);
+      rs.set = false;
+      rs.tableWeight = -1;
+    }
+    if (!rs.alive) return;
+    rs.alive = false;
+    if (rs.notifyDown) void this.notify(rs.notifyDown, vs, rs.label, 'DOWN');
+  }
+
+  private migrateService(prev: VirtualServerState, vs: VirtualServerState): void {
+    vs.quorumUp = prev.quorumUp;
+    vs.created = prev.created;
+    const a = prev.spec.service;
+    const b = vs.spec.service;
+    if (a.sched !== b.sched || a.flags !== b.flags || a.timeoutS !== b.timeoutS || a.netmask !== b.netmask || a.pe !== b.pe) {
+      this.run(['-E', ...addServiceArgv(b).slice(1)], `editing ${vs.label}`);
+    }
+    // Sorry server: kept when the same, removed when changed or gone.
+    if (prev.sorry && vs.sorry && prev.sorry.label === vs.sorry.label) {
+      vs.sorry.alive = prev.sorry.alive;
+      vs.sorry.set = prev.sorry.set;
+    } else if (prev.sorry?.set) {
+      this.log.info({ service: vs.label, dest: prev.sorry.label }, `Removing sorry server ${prev.sorry.label} from VS ${vs.label}`);
+      this.run(delDestArgv(b, prev.sorry.dest), `removing sorry server ${prev.sorry.label}`);
+    }
+    const oldRs = new Map(prev.rs.map((rs) => [rs.label, rs]));
+    for (const rs of prev.rs) if (!vs.rs.some((n) => n.label === rs.label)) this.clearRealServer(rs);
+    for (const rs of vs.rs) {
+      const p = oldRs.get(rs.label);
+      if (p) this.migrateRealServer(p, rs);
+      else this.initRealServer(rs);
+    }
+    this.updateQuorum(vs, true);
+    if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
+      if (this.run(addDestArgv(b, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
+    }
+  }
+
+  /** migrate_checkers() and the real server part of clear_diff_rs(). */
+  private migrateRealServer(p: RealServerState, rs: RealServerState): void {
+    rs.alive = p.alive;
+    rs.set = p.set;
+    rs.tableWeight = p.tableWeight;
+    rs.effectiveWeight = rs.iweight === p.iweight ? p.effectiveWeight : rs.iweight;
+    Object.assign(rs.counters, p.counters);
+    rs.lastChangeMs = p.lastChangeMs;
+    rs.lastReason = p.lastReason;
+    const unused = [...p.checkers];
+    let anyRun = false;
+    for (const cs of rs.checkers) {
+      const i = unused.findIndex((o) => o.checker.type === cs.checker.type && o.checker.target === cs.checker.target);
+      if (i < 0) continue;
+      const o = unused.splice(i, 1)[0];
+      if (o.hasRun) cs.isUp = o.isUp;
+      cs.hasRun = o.hasRun;
+      cs.retryIt = o.retryIt && cs.timing.retry ? Math.min(o.retryIt, cs.timing.retry - 1) : 0;
+      cs.lastExitCode = o.lastExitCode;
+      cs.lastOk = o.lastOk;
+      cs.lastReason = o.lastReason;
+      anyRun ||= o.hasRun;
+    }
+    rs.numFailed = 0;
+    for (const cs of rs.checkers) if (cs.hasRun && !cs.isUp) rs.numFailed++;
+    // With a failed checker (or never checked and down), new checkers start failed under alpha
+    // and one failure is enough for the others.
+    if (rs.numFailed || (!rs.alive && !anyRun)) {
+      for (const cs of rs.checkers) {
+        if (cs.hasRun) continue;
+        if (cs.timing.alpha && cs.isUp) {
+          cs.isUp = false;
+          rs.numFailed++;
+        } else if (!cs.timing.alpha && !cs.isUp) cs.isUp = true;
+        cs.retryIt = cs.timing.retry;
+      }
+    } else {
+      for (const cs of rs.checkers) if (!cs.hasRun) cs.isUp = true;
+    }
+    const vs = rs.vs;
+    if (!rs.numFailed && !rs.alive) this.performSvrState(rs, true, 'reload: no failed checker');
+    else if (rs.numFailed && rs.set !== rs.inhibit) {
+      if (rs.inhibit) this.addDest(rs, 0);
+      else this.delDest(rs);
+    } else if (rs.alive && rs.set && (vs.quorumUp || !vs.sorry || !vs.sorry.alive)) {
+      const d = p.dest;
+      const changed = rs.effectiveWeight !== p.effectiveWeight || d.fwd !== rs.dest.fwd || d.uThreshold !== rs.dest.uThreshold || d.lThreshold !== rs.dest.lThreshold;
+      if (changed) this.addDest(rs, rs.effectiveWeight);
     }
   }
 
@@ -170,16 +321,7 @@ export class HealthManager {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    for (const vs of this.vss) {
-      for (const rs of vs.rs) {
-        for (const cs of rs.checkers) {
-          if (cs.timer !== null) this.timers.clear(cs.timer);
-          cs.timer = null;
-          if (cs.running) cs.ac.abort(new Error('stopped'));
-          cs.running = false;
-        }
-      }
-    }
+    for (const vs of this.vss) this.stopCheckers(vs);
     const pending: Promise<ScriptOutcome>[] = [];
     for (const vs of this.vss) {
       for (const rs of vs.rs) {
@@ -246,7 +388,7 @@ export class HealthManager {
 
   private launch(cs: CheckerState): void {
     cs.timer = null;
-    if (!this.running) return;
+    if (!this.running || cs.retired) return;
     const rs = cs.rs;
     rs.counters.checks++;
     cs.runs++;
@@ -256,7 +398,7 @@ export class HealthManager {
     const hardMs = cs.checker.timeoutMs + this.hungMarginMs;
     let settled = false;
     const hung = this.timers.set(() => {
-      if (settled) return;
+      if (settled || cs.retired) return;
       settled = true;
       ac.abort(new Error('hung'));
       rs.counters.hung++;
@@ -291,7 +433,7 @@ export class HealthManager {
 
   private onResult(cs: CheckerState, ac: AbortController, res: CheckResult): void {
     if (cs.ac === ac) cs.running = false;
-    if (!this.running) return;
+    if (!this.running || cs.retired) return;
     const rs = cs.rs;
     cs.lastOk = res.ok;
     cs.lastReason = res.reason;
@@ -448,16 +590,20 @@ export class HealthManager {
       if (r.code === 0) vs.created = true;
       else if (!/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create VS ${vs.label}: ${r.stderr.trim()}`);
     }
-    for (const rs of vs.rs) {
-      for (const cs of rs.checkers) if (!cs.isUp) rs.numFailed++;
-      if ((!rs.numFailed && !rs.alive) || (rs.inhibit && !rs.set)) {
-        this.addDest(rs, rs.numFailed ? 0 : rs.effectiveWeight);
-        if (!rs.numFailed) rs.alive = true;
-      }
-    }
+    for (const rs of vs.rs) this.initRealServer(rs);
     this.updateQuorum(vs, true);
     if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
       if (this.run(addDestArgv(vs.spec.service, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
+    }
+  }
+
+  /** init_service_rs() for one real server: in unless a checker starts failed (alpha). */
+  private initRealServer(rs: RealServerState): void {
+    rs.numFailed = 0;
+    for (const cs of rs.checkers) if (!cs.isUp) rs.numFailed++;
+    if ((!rs.numFailed && !rs.alive) || (rs.inhibit && !rs.set)) {
+      this.addDest(rs, rs.numFailed ? 0 : rs.effectiveWeight);
+      if (!rs.numFailed) rs.alive = true;
     }
   }
 

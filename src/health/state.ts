@@ -17,6 +17,8 @@ export class CheckerState {
   /** Reused run after run until it is aborted (fewer allocations per check). */
   ac: AbortController;
   running: boolean;
+  /** Stopped (manager stop or reload): a late result of a run in flight is dropped. */
+  retired: boolean;
   /** MISC_CHECK: last exit code that set a weight (keepalived's last_exit_code). */
   lastExitCode: number;
   lastReason: string;
@@ -33,6 +35,7 @@ export class CheckerState {
     this.timer = null;
     this.ac = new AbortController();
     this.running = false;
+    this.retired = false;
     this.lastExitCode = -1;
     this.lastReason = '';
     this.lastOk = false;

@@ -354,3 +354,64 @@ describe('HealthManager: table errors', () => {
     expect(r.manager.status().virtualServers[0].realServers[0].alive).toBe(false);
   });
 });
+
+describe('HealthManager: reload (keepalived SIGHUP)', () => {
+  function input(r: Rig): VirtualServerInput[] {
+    // The rig's current input, rebuilt from its states (same checkers, same timing).
+    return r.manager.vss.map((vs) => ({
+      ...vs.spec,
+      realServers: vs.rs.map((rs) => ({
+        dest: rs.dest,
+        inhibit: rs.inhibit,
+        notifyUp: rs.notifyUp,
+        notifyDown: rs.notifyDown,
+        checkers: rs.checkers.map((cs) => ({ checker: cs.checker, timing: cs.timing })),
+      })),
+    }));
+  }
+
+  it('the same config keeps state: no table change, a down real server stays down', async () => {
+    const r = rig([{ addr: '10.0.0.11', timing: { retry: 0 } }, { addr: '10.0.0.12', timing: { retry: 0 } }]);
+    r.manager.start();
+    r.checkers[1][0].down();
+    await r.timers.advance(0);
+    r.editor.take();
+    r.manager.reload(input(r));
+    expect(r.editor.take()).toEqual([]);
+    expect(r.manager.status().virtualServers[0].realServers.map((x) => x.alive)).toEqual([true, false]);
+    expect(r.manager.status().virtualServers[0].realServers[1].checks).toBe(1);
+    // Checkers run again after reload; the old ones are retired.
+    r.checkers[1][0].up();
+    await r.timers.advance(0);
+    expect(r.editor.take()).toEqual([A('10.0.0.12', 1)]);
+  });
+
+  it('removed real servers leave the table (notify_down), added ones join, weight changes apply', async () => {
+    const r = rig([
+      { addr: '10.0.0.11', weight: 2, notifyDown: 'gone 11' },
+      { addr: '10.0.0.12', weight: 1 },
+    ]);
+    r.manager.start();
+    await r.timers.advance(0);
+    r.editor.take();
+    const next = input(r);
+    next[0].realServers.splice(0, 1);
+    next[0].realServers[0] = { ...next[0].realServers[0], dest: { ...next[0].realServers[0].dest, weight: 5 } };
+    next[0].realServers.push({ dest: dest('10.0.0.13', 1), inhibit: false, notifyUp: '', notifyDown: '', checkers: [{ checker: new FakeChecker(() => r.timers.now()), timing: timing() }] });
+    r.manager.reload(next);
+    expect(r.editor.take()).toEqual([D('10.0.0.11'), E('10.0.0.12', 5), A('10.0.0.13', 1)]);
+    expect(r.scripts.calls.map((c) => c.command)).toEqual(['gone 11']);
+  });
+
+  it('a removed virtual server is cleared; a scheduler change is an -E', async () => {
+    const r = rig([{ addr: '10.0.0.11' }]);
+    r.manager.start();
+    r.editor.take();
+    const edited = input(r).map((v) => ({ ...v, service: { ...v.service, sched: 'rr' } }));
+    r.manager.reload(edited);
+    expect(r.editor.take()).toEqual(['-E -t 10.0.0.100:80 -s rr']);
+    r.manager.reload([]);
+    expect(r.editor.take()).toEqual([D('10.0.0.11'), '-D -t 10.0.0.100:80']);
+    expect(r.timers.pending()).toBe(0);
+  });
+});
