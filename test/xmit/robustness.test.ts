@@ -10,6 +10,7 @@ import { arpReplyInPlace } from '../../src/packet/arp.js';
 import { ICMP_EMBEDDED_OK, IcmpEmbedded, parseIcmpError } from '../../src/packet/icmp.js';
 import { xmitRoute } from '../../src/xmit/dr.js';
 import { xmitTunnel, xmitTunnelGre, xmitTunnelGue } from '../../src/xmit/tun.js';
+import { fragmentFrame } from '../../src/xmit/fragment.js';
 import { xmitNatIn, xmitNatOut } from '../../src/xmit/nat.js';
 import { buildIcmpError, icmpNatIn, icmpNatOut } from '../../src/xmit/icmp-error.js';
 import { ipSendCheck } from '../../src/packet/ipv4.js';
@@ -19,6 +20,8 @@ const HEAD = 40;
 const PATHS = 9;
 const mac = Uint8Array.of(2, 0, 0, 0, 0, 1);
 const out = new Uint8Array(256);
+const fragOut = new Uint8Array(8 * 128);
+const fragLens = new Uint32Array(8);
 
 function isXmitResult(r: number, maxLen: number): boolean {
   return Number.isInteger(r) && ((r > 0 && r <= maxLen) || (-r >= DROP_FIRST && -r < DROP_COUNT));
@@ -57,6 +60,11 @@ function exercise(f: Uint8Array, n: number, which: number): string | null {
     }
   }
   if (x !== 0 && !isXmitResult(x, n + 32)) return `xmit ${which % PATHS} → ${x}`;
+  if (x > 0) {
+    // Whatever was sent may also be fragmented (small MTU: several pieces).
+    const f = fragmentFrame(d, 68 + (which % 3) * 8, fragOut, 0, 128, 8, fragLens);
+    if (!(Number.isInteger(f) && (f >= 0 || (-f >= DROP_FIRST && -f < DROP_COUNT)))) return `fragment → ${f}`;
+  }
   for (let i = 0; i < buf.length; i++) {
     if (buf[i] !== guard[i] && (i < lo || i >= HEAD + n)) return `path ${which % PATHS} wrote byte ${i} outside the frame`;
   }
