@@ -1,0 +1,249 @@
+// Forwarded packets per second through a director, for every forwarder on the same veth topology
+// in one run (as root; namespaces `uvs-b-io-*` made and removed here):
+//
+//   gen ns: g0 ──veth── d0 [director ns] d1 ──veth── s0 :sink ns
+//
+// The generator (bench/forwarder/fwd.c, `gen` mode: sendmmsg, paced by the monotonic clock) offers
+// small UDP frames (64 bytes on the wire, 64 source ports) at fixed rates to the director's MAC; the
+// sink's kernel counts what arrives (s0 rx_packets) and drops it (no such local address).
+// Forwarders, each alone in the director namespace in turn:
+//   kernel      ip_forward=1 and a static neighbour: the in-kernel ceiling
+//   c-fwd       bench/forwarder/fwd.c: recvmmsg, rewrite MACs, sendmmsg — the userspace ceiling
+//   js-*        bench/io/js-fwd.ts over a backend: the I/O layer alone (same work as c-fwd)
+//   uvs-*       `uvs run --iface d0 --inside-iface d1` with a NAT service VIP:9 → 10.9.2.3:9
+//               (full engine: parse, conn lookup, NAT rewrite with checksums, counters)
+// For the userspace forwarders an nft netdev ingress drop on d0 keeps the director's kernel off
+// the frames (uvs installs its own); AF_PACKET taps run before it. Processes are pinned: the
+// generator to CPU 1, the forwarder to CPU 0. CPU per packet = (user+sys of the forwarder's
+// process) / frames forwarded.
+//
+//   node dist/bench/pps.js [--rates 100000,200000,300000,0] [--secs 2] [--runs 3] [--only a,b] [--json FILE]
+// Rate 0 means "as fast as the generator can".
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const FWD = join(ROOT, 'bench', 'out', 'fwd');
+const P = `uvs-b-io-${process.pid % 10000}`;
+const NS = { g: `${P}-g`, d: `${P}-d`, s: `${P}-s` };
+const CLK_TCK = 100;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+
+const RATES = arg('--rates', '100000,200000,300000,0').split(',').map(Number);
+const SECS = Number(arg('--secs', '2'));
+const RUNS = Number(arg('--runs', '3'));
+const ONLY = arg('--only', '').split(',').filter(Boolean);
+
+function sh(cmd: string, args: string[], input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+const inNs = (ns: string, cmd: string, args: string[], input?: string) => sh('ip', ['netns', 'exec', ns, cmd, ...args], input);
+
+function setup(): { dMac: string; sMac: string } {
+  for (const ns of Object.values(NS)) {
+    sh('ip', ['netns', 'add', ns]);
+    inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+  }
+  sh('ip', ['link', 'add', 'g0', 'netns', NS.g, 'type', 'veth', 'peer', 'name', 'd0', 'netns', NS.d]);
+  sh('ip', ['link', 'add', 'd1', 'netns', NS.d, 'type', 'veth', 'peer', 'name', 's0', 'netns', NS.s]);
+  inNs(NS.g, 'ip', ['addr', 'add', '10.9.1.2/24', 'dev', 'g0']);
+  inNs(NS.d, 'ip', ['addr', 'add', '10.9.1.1/24', 'dev', 'd0']);
+  inNs(NS.d, 'ip', ['addr', 'add', '10.9.2.1/24', 'dev', 'd1']);
+  inNs(NS.s, 'ip', ['addr', 'add', '10.9.2.2/24', 'dev', 's0']);
+  for (const [ns, i] of [[NS.g, 'g0'], [NS.d, 'd0'], [NS.d, 'd1'], [NS.s, 's0']] as const) {
+    inNs(ns, 'ip', ['link', 'set', i, 'up']);
+    inNs(ns, 'ethtool', ['-K', i, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off']);
+  }
+  return { dMac: inNs(NS.d, 'cat', ['/sys/class/net/d0/address']).trim(), sMac: inNs(NS.s, 'cat', ['/sys/class/net/s0/address']).trim() };
+}
+
+function teardown(): void {
+  for (const ns of Object.values(NS)) {
+    try {
+      for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) {
+        try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
+      }
+      sh('ip', ['netns', 'del', ns]);
+    } catch { /* gone */ }
+  }
+}
+
+const sinkRx = () => Number(inNs(NS.s, 'cat', ['/sys/class/net/s0/statistics/rx_packets']));
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14, 15)
+}
+
+function blockKernel(on: boolean): void {
+  if (on) inNs(NS.d, 'nft', ['-f', '-'], 'table netdev uvsbench {\n chain in0 { type filter hook ingress device "d0" priority -500; policy drop; }\n}\n');
+  else try { inNs(NS.d, 'nft', ['delete', 'table', 'netdev', 'uvsbench']); } catch { /* absent */ }
+}
+
+interface Forwarder {
+  name: string;
+  what: string;
+  start(ctx: { dMac: string; sMac: string; tmp: string }): Promise<ChildProcess | null>;
+  stop?(): void;
+}
+
+function waitFor(child: ChildProcess, text: string, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`timeout waiting for '${text}': ${seen.slice(-500)}`)), ms);
+    const on = (d: Buffer) => { seen += d.toString(); if (seen.includes(text)) { clearTimeout(t); resolve(); } };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.on('exit', (c) => { clearTimeout(t); reject(new Error(`exited ${c}: ${seen.slice(-500)}`)); });
+  });
+}
+
+function spawnPinned(cpu: string, cmd: string, args: string[]): ChildProcess {
+  return spawn('ip', ['netns', 'exec', NS.d, 'taskset', '-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const uvs = (io: string, mode: string): Forwarder => ({
+  name: `uvs-${io}${io === 'afpacket' ? `-${mode}` : ''}`,
+  what: `uvs run --io ${io}${io === 'afpacket' ? ` (${mode})` : ''}, NAT service`,
+  async start({ sMac, tmp }) {
+    const rules = join(tmp, 'rules');
+    writeFileSync(rules, '-A -u 10.9.1.100:9 -s rr\n-a -u 10.9.1.100:9 -r 10.9.2.3:9 -m\n');
+    const c = spawnPinned('0', process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'uvs.js'), 'run', '--iface', 'd0', '--inside-iface', 'd1',
+      '--rules', rules, '--socket', join(tmp, `uvs-${io}-${mode}.sock`), '--io', io, '--afpacket-mode', mode,
+      '--neigh', `10.9.2.3=${sMac}`, '--max-conns', '65536', '--log-level', 'warn']);
+    // At --log-level warn uvs says nothing when it is up: wait for its control socket.
+    for (let i = 0; i < 500 && !existsSync(join(tmp, `uvs-${io}-${mode}.sock`)); i++) {
+      if (c.exitCode !== null) throw new Error(`uvs run exited ${c.exitCode}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return c;
+  },
+});
+
+const jsFwd = (io: string, mode: string): Forwarder => ({
+  name: `js-${io}${io === 'afpacket' ? `-${mode}` : ''}`,
+  what: `bench/io/js-fwd.ts over ${io}${io === 'afpacket' ? ` (${mode})` : ''}: I/O layer only`,
+  async start({ sMac }) {
+    blockKernel(true);
+    const c = spawnPinned('0', process.execPath, [join(ROOT, 'dist', 'bench', 'io', 'js-fwd.js'), '--in', 'd0', '--out', 'd1', '--dst-mac', sMac, '--io', io, '--mode', mode]);
+    await waitFor(c, 'jsfwd ready', 10000);
+    return c;
+  },
+  stop: () => blockKernel(false),
+});
+
+const FORWARDERS: Forwarder[] = [
+  {
+    name: 'kernel', what: 'Linux IP forwarding (in-kernel ceiling)',
+    async start({ sMac }) {
+      inNs(NS.d, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+      inNs(NS.d, 'ip', ['neigh', 'replace', '10.9.2.3', 'lladdr', sMac, 'dev', 'd1']);
+      inNs(NS.d, 'ip', ['route', 'replace', '10.9.1.100/32', 'via', '10.9.2.3']);
+      return null;
+    },
+    stop: () => inNs(NS.d, 'sysctl', ['-qw', 'net.ipv4.ip_forward=0']),
+  },
+  {
+    name: 'c-fwd', what: 'bench/forwarder/fwd.c (userspace ceiling)',
+    async start({ sMac }) {
+      blockKernel(true);
+      const c = spawnPinned('0', FWD, ['fwd', 'd0', 'd1', sMac, '64']);
+      await waitFor(c, 'fwd ready', 5000);
+      return c;
+    },
+    stop: () => blockKernel(false),
+  },
+  jsFwd('afpacket', 'ring'), jsFwd('afpacket', 'mmsg'), jsFwd('pcap', 'mmsg'),
+  uvs('afpacket', 'ring'), uvs('afpacket', 'mmsg'), uvs('pcap', 'ring'),
+];
+
+interface Trial { rate: number; sent: number; fwd: number; pps: number; loss: number; cpuUsPerPkt: number | null }
+
+function gen(dMac: string, rate: number): { sent: number; secs: number } {
+  const out = sh('ip', ['netns', 'exec', NS.g, 'taskset', '-c', '1', FWD, 'gen', 'g0', dMac, '10.9.1.2', '10.9.1.100', '9', String(rate), String(SECS), '64', '64']);
+  const m = /sent=(\d+) secs=([\d.]+)/.exec(out);
+  return { sent: Number(m?.[1] ?? 0), secs: Number(m?.[2] ?? SECS) };
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
+
+async function main(): Promise<void> {
+  if (!existsSync(FWD)) sh('bash', [join(ROOT, 'bench', 'forwarder', 'build.sh')]);
+  const tmp = join(ROOT, 'bench', 'out', `pps-${process.pid}`);
+  mkdirSync(tmp, { recursive: true });
+  const ctx = { ...setup(), tmp };
+  const results: Record<string, Record<string, Trial[]>> = {};
+  const onSignal = () => { teardown(); process.exit(130); };
+  process.on('SIGINT', onSignal);
+  try {
+    // Runs are interleaved (run 1 of every forwarder, then run 2, ...) so that background load on
+    // a shared machine falls on all forwarders alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const f of FORWARDERS) {
+        if (ONLY.length && !ONLY.includes(f.name)) continue;
+        const child = await f.start(ctx);
+        await new Promise((r) => setTimeout(r, 300));
+        // Warm-up (JIT, conns created, neighbour resolved).
+        gen(ctx.dMac, 50000);
+        await new Promise((r) => setTimeout(r, 200));
+        const byRate = (results[f.name] ??= {});
+        for (const rate of RATES) {
+          const rx0 = sinkRx();
+          const cpu0 = child?.pid ? cpuTicks(child.pid) : 0;
+          const g = gen(ctx.dMac, rate);
+          await new Promise((r) => setTimeout(r, 200));
+          const fwd = sinkRx() - rx0;
+          const cpu1 = child?.pid ? cpuTicks(child.pid) : 0;
+          const t: Trial = {
+            rate, sent: g.sent, fwd, pps: fwd / g.secs, loss: g.sent ? 1 - fwd / g.sent : 0,
+            cpuUsPerPkt: child?.pid && fwd ? ((cpu1 - cpu0) / CLK_TCK) * 1e6 / fwd : null,
+          };
+          (byRate[String(rate)] ??= []).push(t);
+          process.stderr.write(`run ${run + 1} ${f.name.padEnd(20)} offered ${String(rate || 'max').padStart(7)}: sent ${g.sent} fwd ${fwd} (${Math.round(t.pps)} pps)\n`);
+        }
+        if (child?.pid) {
+          child.kill('SIGTERM');
+          await new Promise((r) => { const to = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } r(null); }, 3000); child.once('exit', () => { clearTimeout(to); r(null); }); });
+        }
+        f.stop?.();
+      }
+    }
+  } finally {
+    teardown();
+  }
+  // Report: median over runs per rate.
+  const lines = ['| forwarder | ' + RATES.map((r) => (r ? `${r / 1000}k offered` : 'max offered')).join(' | ') + ' | CPU µs/pkt (at max) | loss-free up to |',
+    '|---|' + RATES.map(() => '---|').join('') + '---|---|'];
+  for (const f of FORWARDERS) {
+    const r = results[f.name];
+    if (!r) continue;
+    const cells = RATES.map((rate) => {
+      const ts = r[String(rate)]!;
+      const pps = median(ts.map((t) => t.pps));
+      const loss = median(ts.map((t) => t.loss));
+      const offered = median(ts.map((t) => t.sent / SECS));
+      return rate ? `${Math.round(pps / 1000)}k (loss ${(loss * 100).toFixed(1)}%)` : `${Math.round(pps / 1000)}k of ${Math.round(offered / 1000)}k`;
+    });
+    const maxTs = r[String(RATES[RATES.length - 1])]!;
+    const cpu = median(maxTs.map((t) => t.cpuUsPerPkt ?? NaN));
+    const lossFree = RATES.filter((rate) => rate && median(r[String(rate)]!.map((t) => t.loss)) < 0.001);
+    lines.push(`| ${f.name} | ${cells.join(' | ')} | ${Number.isFinite(cpu) ? cpu.toFixed(2) : 'n/a (softirq)'} | ${lossFree.length ? `${Math.max(...lossFree) / 1000}k` : '< ' + (RATES[0]! / 1000) + 'k'} |`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  const json = arg('--json', join(ROOT, 'bench', 'out', 'pps.json'));
+  writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), secs: SECS, runs: RUNS, rates: RATES, forwarders: FORWARDERS.map((f) => ({ name: f.name, what: f.what })), results }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`pps: ${err instanceof Error ? err.stack : String(err)}\n`);
+  teardown();
+  process.exit(1);
+});
