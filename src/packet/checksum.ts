@@ -17,16 +17,6 @@ export function sumWords(buf: Uint8Array, off: number, len: number, acc: number)
   return s;
 }
 
-/** sumWords() of a 20-byte IPv4 header without options, unrolled (the common case on the hot path). */
-export function sumWords20(b: Uint8Array, o: number): number {
-  // Even and odd bytes summed apart, combined once: 20 loads, no per-word shift.
-  const hi = b[o]! + b[o + 2]! + b[o + 4]! + b[o + 6]! + b[o + 8]! + b[o + 10]! + b[o + 12]! + b[o + 14]!
-    + b[o + 16]! + b[o + 18]!;
-  const lo = b[o + 1]! + b[o + 3]! + b[o + 5]! + b[o + 7]! + b[o + 9]! + b[o + 11]! + b[o + 13]! + b[o + 15]!
-    + b[o + 17]! + b[o + 19]!;
-  return hi * 256 + lo;
-}
-
 /** Fold an accumulated sum to 16 bits with end-around carries (as csum_fold() before the ~). */
 export function fold(acc: number): number {
   let s = acc;
