@@ -18,7 +18,7 @@ export interface GcResult {
 }
 
 /** Build the workload once; the returned function runs `packets` frames and reports GCs. */
-export function prepareGcGate(): (packets: number) => Promise<GcResult> {
+export function prepareGcGate(warmBatches = 3000): (packets: number) => Promise<GcResult> {
   const dr = makeEngine('Route', 'wlc');
   const nat = makeEngine('Masq', 'rr');
   const d = new PacketDesc();
@@ -64,7 +64,7 @@ export function prepareGcGate(): (packets: number) => Promise<GcResult> {
 
   return async (packets: number): Promise<GcResult> => {
     const batches = Math.ceil(packets / BATCH);
-    for (let k = 0; k < 3000; k++) batch(k);
+    for (let k = 0; k < warmBatches; k++) batch(k);
     const entries: Array<{ start: number; kind: string }> = [];
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) entries.push({ start: e.startTime, kind: String((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? e.name) });

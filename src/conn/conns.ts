@@ -10,7 +10,7 @@ import type { Clock } from '../engine/clock.js';
 import type { Dest } from '../engine/dest.js';
 import {
   CONN_F_FWD_MASK, CONN_F_INACTIVE, CONN_F_MASQ, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE,
-  DEST_F_OVERLOAD, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+  DEST_F_AVAILABLE, DEST_F_OVERLOAD, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
 } from '../model/constants.js';
 import type { ConnSnapshot } from '../model/snapshot.js';
 import { overloadAfterBind, overloadAfterUnbind } from '../sched/overload.js';
@@ -49,7 +49,7 @@ export class Conns implements TimerOwner {
     this.wheel = new TimerWheel(this.table.expires, clock.nowMs, opts.exactTimers ?? false);
     this.timeouts = new ProtoTimeouts();
     this.dests = new Array<Dest | null>(maxDests).fill(null);
-    this.destConns = opts.destConns ?? new Int32Array(maxDests * DEST_CONN_FIELDS);
+    this.destConns = opts.destConns ?? new Int32Array(new SharedArrayBuffer(maxDests * DEST_CONN_FIELDS * 4));
     this.fullDrops = 0;
     this.expired = 0;
   }
@@ -204,6 +204,9 @@ export class Conns implements TimerOwner {
     this.expired++;
     if (t.nControl[i]! > 0) {
       // expire_later: re-arm for 60 s from the moment the timer was due.
+      // DIFF: the kernel re-arms from the jiffy its timer ran; uvs from the due time, so a replay
+      // whose clock jumps past several re-arms still expires the template where the kernel would
+      // (test: persistence.test.ts "template expiry while it still controls conns").
       const due = t.expires[i]! <= now ? t.expires[i]! : now;
       t.timeoutMs[i] = CONN_CONTROL_REARM_MS;
       t.expires[i] = due + CONN_CONTROL_REARM_MS;
@@ -279,6 +282,25 @@ export class Conns implements TimerOwner {
     t.vport[i] = 0xffff;
     t.dport[i] = 0xffff;
     if (linked) t.link(i);
+  }
+
+  /**
+   * expire_nodest_conn's sweep after a dest deletion (ip_vs_expire_nodest_conn_flush()): expire
+   * every conn whose dest is no longer AVAILABLE. Control path: walks the whole table once.
+   */
+  expireNodestConns(): number {
+    const t = this.table;
+    let n = 0;
+    for (let i = 0; i < t.capacity; i++) {
+      if ((t.flags[i]! & CONN_F_USED) === 0) continue;
+      const slot = t.dest[i]!;
+      const d = slot >= 0 ? this.dests[slot] : null;
+      if (d && (d.flags & DEST_F_AVAILABLE) === 0) {
+        this.expireNow(i);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Walk the wheel (call once per batch). */

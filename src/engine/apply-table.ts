@@ -65,6 +65,8 @@ export class AppliedModel {
   private readonly freeServiceSlots: number[];
   private readonly freeDestSlots: number[];
   lastGcMs: number;
+  /** Dests ever moved to the trash (a change means a deletion happened). */
+  trashedTotal: number;
 
   constructor(maxServices: number, maxDests: number) {
     this.freeServiceSlots = [];
@@ -72,6 +74,7 @@ export class AppliedModel {
     this.freeDestSlots = [];
     for (let i = maxDests - 1; i >= 0; i--) this.freeDestSlots.push(i);
     this.lastGcMs = 0;
+    this.trashedTotal = 0;
   }
 
   freeServices(): number {
@@ -162,6 +165,7 @@ function countRemoved(e: Engine, table: VirtualServerTable): number {
 
 function trashDest(e: Engine, d: Dest, key: string): void {
   e.model.trash.push({ dest: d, key, idleSince: -1 });
+  e.model.trashedTotal++;
 }
 
 function removeService(e: Engine, svc: Service): void {
@@ -202,6 +206,7 @@ export function applyTable(e: Engine, table: VirtualServerTable): string[] {
   const { checked, errors } = validate(e, table);
   if (errors.length) return errors;
   const model = e.model;
+  const trashBefore = model.trashedTotal;
   const wanted = new Set(checked.map((c) => c.cfg.id));
   for (const [id, svc] of [...model.serviceById]) if (!wanted.has(id)) removeService(e, svc);
 
@@ -255,6 +260,8 @@ export function applyTable(e: Engine, table: VirtualServerTable): string[] {
       e.destLabels[d.slot] = `${formatIPv4(d.addr)}:${d.port}`;
     }
   }
+  // expire_nodest_conn = 1: a deletion also sweeps the conns of deleted dests.
+  if (e.opts.expireNodestConn && model.trashedTotal !== trashBefore) e.conns.expireNodestConns();
   e.conns.timeouts.set(table.timeouts.tcpS, table.timeouts.tcpFinS, table.timeouts.udpS);
   e.marks = new MarkClassifier(table.marks, e.opts.ifaceNames);
   e.reindex();
@@ -266,7 +273,11 @@ function idOf(e: Engine, d: Dest): number | undefined {
   return undefined;
 }
 
-/** Free trashed dests idle for TRASH_IDLE_MS (checked at most once a second of engine time). */
+/**
+ * Free trashed dests idle for TRASH_IDLE_MS (checked at most once a second of engine time).
+ * DIFF: the kernel's trash GC runs every 60 s and frees a dest seen idle for 120 s (so 120–180 s
+ * after its last conn); uvs frees it 120–121 s after (test: lifecycle.test.ts "freed after 120 s idle").
+ */
 export function gcTrash(e: Engine): void {
   const now = e.clock.nowMs;
   const model = e.model;

@@ -8,6 +8,14 @@
 //     no dest → ICMP port unreachable → in-stats, TCP/UDP state transition → transmit (DR, TUN,
 //     NAT) → restart the conn timer (ONE_PACKET conns are freed at once).
 //
+// Driving it (what `uvs run` and `uvs replay` do): once per batch set clock.nowMs, call
+// resetExtra() and tick(); for each frame set d.buf/d.off/d.len/d.port and call processFrame(d):
+// VERDICT_TX / VERDICT_ARP → send d.buf[d.off, d.off+d.len) on decision.txPort; VERDICT_DROP →
+// decision.reason (ENGINE_DROP_NAMES) was counted; VERDICT_PASS → not ours, leave it to the host.
+// After the batch also send the extraCount frames in extraBuf (ICMP errors) on extraPort[k].
+// Configuration: applyTable(table) between batches. Counters: stats.buffers (SharedArrayBuffers)
+// and conns.destConns for another thread; serviceStats()/destCounters()/connections() here.
+//
 // Nothing here allocates per frame: the PacketDesc, the decision record, the counters and the
 // small output buffer for ICMP errors are all preallocated and overwritten. The decision record
 // holds numbers only; `uvs replay` and `uvs trace` turn it into JSON.

@@ -6,7 +6,7 @@ import { prepareGcGate } from '../../bench/engine/gc.bench.js';
 
 describe('engine allocation gate', () => {
   it('1,000,000 packets, zero GC events', async () => {
-    const r = await prepareGcGate()(1_000_000);
+    const r = await prepareGcGate(1000)(1_000_000);
     expect(r.packets).toBeGreaterThanOrEqual(1_000_000);
     expect(r.gcEvents, `GC kinds: ${r.kinds.join(',')}`).toBe(0);
   }, 20_000);

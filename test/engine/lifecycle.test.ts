@@ -70,6 +70,9 @@ describe('engine: deleting a dest (expire_nodest_conn)', () => {
     for (const p of [1, 2, 3]) rig.send(fromClient().tcp({ sport: p, dport: 80, flags: 'S' }));
     expect(rig.conn(CLIENT, 3)?.daddr).toBe(0x0a00000c);
     rig.engine.applyTable(onlyD1);
+    // the deletion's sweep already expired the conns of the deleted dest
+    expect(rig.conn(CLIENT, 1)).toBeUndefined();
+    expect(rig.conn(CLIENT, 2)?.daddr).toBe(0x0a00000b);
     expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }))).toMatchObject({ verdict: 'pass', conn: 'none' });
     expect(rig.conn(CLIENT, 1)).toBeUndefined();
     expect(rig.send(fromClient().tcp({ sport: 3, dport: 80, flags: 'S' }))).toMatchObject({ verdict: 'tx', conn: 'new', dest: '10.0.0.11:80' });
