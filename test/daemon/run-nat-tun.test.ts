@@ -56,7 +56,7 @@ describe.runIf(isRoot())('uvs run, NAT (root)', () => {
       offloadsOff(lab, rs, `r${k}`);
       await waitListening(lab, rs, `rs${k}`, '8080');
     }
-    director = await startDirector(lab, dir, ['--iface', 'd0', '--inside-iface', 'd1', '--rules', rules, '--socket', sock]);
+    director = await startDirector(lab, dir, ['--iface', 'd0', '--inside-iface', 'd1', '--rules', rules, '--socket', sock, '--metrics', '127.0.0.1:9109']);
   });
 
   afterAll(async () => {
@@ -83,6 +83,14 @@ describe.runIf(isRoot())('uvs run, NAT (root)', () => {
     expect(Number(conns)).toBeGreaterThanOrEqual(4);
     expect(Number(inPkts)).toBeGreaterThan(0);
     expect(Number(outPkts)).toBeGreaterThan(0);
+  });
+
+  it('serves Prometheus metrics on the --metrics address (inside the director namespace)', () => {
+    const text = lab.exec(dir, 'curl', ['-s', 'http://127.0.0.1:9109/metrics']);
+    expect(text).toContain('# TYPE uvs_rx_frames_total counter');
+    expect(text).toMatch(/uvs_service_connections_total\{service="TCP 10\.0\.9\.100:80"\} [1-9]/);
+    expect(text).toMatch(/uvs_dest_in_packets_total\{service="TCP 10\.0\.9\.100:80",dest="10\.1\.0\.11:8080",fwd="Masq"\} [1-9]/);
+    expect(text).toMatch(/uvs_verdicts_total\{verdict="tx"\} [1-9]/);
   });
 
   it('a new dest added over the control socket takes traffic', async () => {

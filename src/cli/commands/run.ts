@@ -9,6 +9,8 @@ import { Daemon, defaultOptions, loadEngineNames, type RunOptions } from '../../
 
 export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]';
 
+const WITH_VALUE = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--log-level']);
+
 /** Parses argv into RunOptions, or returns an error text. */
 export function parseRunArgs(argv: string[], env: Record<string, string | undefined> = process.env): RunOptions | string {
   const o = defaultOptions();
@@ -25,7 +27,8 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
       i++;
       return n;
     };
-    const val = ['--help', '--keep-offloads'].includes(a) ? '' : need();
+    if (!WITH_VALUE.has(a) && a !== '--keep-offloads') return `uvs run: unknown option '${a}'\n${USAGE}`;
+    const val = a === '--keep-offloads' ? '' : need();
     if (val === null) return `uvs run: option ${a} needs a value`;
     switch (a) {
       case '--iface': o.iface = val; break;
