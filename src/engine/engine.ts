@@ -35,6 +35,7 @@ import {
 import { PacketDesc } from '../packet/packet-desc.js';
 import { parseFrame } from '../packet/parse.js';
 import { xmitRoute } from '../xmit/dr.js';
+import { fragmentFrame } from '../xmit/fragment.js';
 import { buildIcmpError, icmpNatIn, icmpNatOut } from '../xmit/icmp-error.js';
 import { xmitNatIn, xmitNatOut } from '../xmit/nat.js';
 import { tunnelMtu, xmitTunnel } from '../xmit/tun.js';
@@ -207,6 +208,7 @@ export class Engine implements StatsSource {
   extraCount: number;
   private extraUsed: number;
   private readonly icmpE: IcmpEmbedded;
+  private readonly fragLens: Uint32Array;
   /** Scratch descriptor for callers that want one. */
   readonly desc: PacketDesc;
 
@@ -239,7 +241,8 @@ export class Engine implements StatsSource {
     this.natDests = 0;
     this.serviceLabels = new Array<string>(this.opts.maxServices).fill('');
     this.destLabels = new Array<string>(this.opts.maxDests).fill('');
-    this.extraBuf = new Uint8Array(o.extraBytes ?? 8192);
+    this.extraBuf = new Uint8Array(o.extraBytes ?? 128 * 1024);
+    this.fragLens = new Uint32Array(64);
     this.extraOff = new Uint32Array(64);
     this.extraLen = new Uint32Array(64);
     this.extraPort = new Uint8Array(64);
@@ -413,6 +416,25 @@ export class Engine implements StatsSource {
     this.extraLen[k] = n;
     this.extraPort[k] = d.port;
     this.extraUsed = off + n;
+  }
+
+  /**
+   * The frame to send is longer than the MTU (no DF, so IPVS lets the stack fragment it,
+   * ignore_df): the first fragment stays in d, the others go to the extra frames, in order.
+   */
+  private fragment(d: PacketDesc, port: number): number {
+    const slot = this.opts.mtu + 32;
+    const room = this.extraOff.length - this.extraCount;
+    const n = fragmentFrame(d, this.opts.mtu, this.extraBuf, this.extraUsed, slot, room, this.fragLens);
+    if (n < 0) return this.drop(-n);
+    for (let k = 0; k < n; k++) {
+      const i = this.extraCount++;
+      this.extraOff[i] = this.extraUsed + k * slot;
+      this.extraLen[i] = this.fragLens[k]!;
+      this.extraPort[i] = port;
+    }
+    this.extraUsed += n * slot;
+    return this.tx(port);
   }
 
   /** A transmitter refused the frame: TTL → Time Exceeded, DF too big → Fragmentation Needed. */
@@ -609,6 +631,8 @@ export class Engine implements StatsSource {
     }
     void ds;
     if (n < 0) return this.xmitFailed(d, -n, mtu);
+    // Only a frame longer than MTU + 14 can carry an IP packet over the MTU (fragmentFrame checks exactly).
+    if (d.len > mtu + 14) return this.fragment(d, port);
     return this.tx(port);
   }
 
@@ -633,6 +657,7 @@ export class Engine implements StatsSource {
     }
     this.countPkt(ds, d.ipLen, true);
     conns.putTimer(cp);
+    if (d.len > this.opts.mtu + 14) return this.fragment(d, 0);
     return this.tx(0);
   }
 

@@ -5,6 +5,8 @@
 // goes on, so a later matching rule sees (and may change) the mark an earlier one set.
 // --set-xmark V/M: mark = (mark & ~M) ^ V; --set-mark V/M: mark = (mark & ~M) | V.
 // `-i IFACE` matches the engine port the frame arrived on (0 outside, 1 inside) by interface name.
+// DIFF: a wildcard `-i eth+` resolves to the first engine port whose name matches (uvs drives at
+// most two interfaces, so one port is all a rule can mean).
 
 import type { MarkRule } from '../model/config.js';
 import type { PacketDesc } from '../packet/packet-desc.js';
@@ -63,7 +65,10 @@ export class MarkClassifier {
         | (r.op === 'mark' ? F_OR : 0);
       if (!r.inIface) this.iface[i] = -1;
       else {
-        const p = ifaceNames.indexOf(r.inIface);
+        // `-i eth+` matches every interface whose name starts with "eth".
+        const wild = r.inIface.endsWith('+');
+        const stem = wild ? r.inIface.slice(0, -1) : r.inIface;
+        const p = ifaceNames.findIndex((n) => (wild ? n.startsWith(stem) : n === stem));
         this.iface[i] = p >= 0 ? p : -2;
       }
       this.value[i] = r.value >>> 0;

@@ -195,3 +195,22 @@ describe('engine: OVERLOAD thresholds and scheduler change', () => {
     expect(rig.engine.model.serviceById.size).toBe(1);
   });
 });
+
+describe('engine: fragmentation of frames over the MTU without DF (ignore_df)', () => {
+  it('DR: a 2000-byte packet leaves as a first fragment plus one more, in order', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80)] })]));
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    const big = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: CLIENT, dst: VIP, ttl: 64, id: 77 }).tcp({ sport: 1, dport: 80, flags: 'A' }).payload(1960);
+    const s = rig.send(big);
+    expect(s.verdict).toBe('tx');
+    expect(s.extra.length).toBe(1);
+    const first = s.out, second = s.extra[0]!;
+    // first: 14 + 20 + 1480 bytes, MF set; second: the rest, offset 1480/8
+    expect(first.length).toBe(14 + 1500);
+    expect((first[14 + 6]! & 0x20) !== 0).toBe(true);
+    expect(((second[14 + 6]! & 0x1f) << 8 | second[14 + 7]!) * 8).toBe(1480);
+    expect(second.length).toBe(14 + 20 + (20 + 1960 - 1480));
+    expect([...first.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 0x11]);
+    expect([...second.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 0x11]);
+  });
+});

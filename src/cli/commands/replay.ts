@@ -6,7 +6,8 @@
 // errors it generates) go to --out in order, stamped with the input frame's time.
 // Next-hop MACs come from --neigh IP=MAC, else the placeholder 02:00:<the 4 bytes of the IP>.
 // Extra options: --addr IP (the director's own address: TUN outer source, ICMP errors not about a
-// VIP), --max-conns N, --seed N (conn hash seed), --mtu N, --summary (counts on stderr).
+// VIP), --iface NAME (the capture's interface, for `-i` in mark rules), --max-conns N, --seed N
+// (conn hash seed), --mtu N, --summary (counts on stderr).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,11 +17,11 @@ import { TEMPLATE_HIT, TEMPLATE_NEW } from '../../engine/persistence.js';
 import { formatMac, parseMac, StaticNeighbours } from '../../engine/static-neighbours.js';
 import type { MarkRule, VirtualServerTable } from '../../model/config.js';
 import { FWD_NAMES } from '../../model/constants.js';
-import { parseIPv4, prefixToMask } from '../../model/ipv4.js';
+import { parseIPv4 } from '../../model/ipv4.js';
 import { PacketDesc } from '../../packet/packet-desc.js';
 import { PcapWriter, readCapture } from '../../io/pcapfile.js';
 
-const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--max-conns N] [--seed N] [--mtu N] [--summary]';
+const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--iface NAME] [--max-conns N] [--seed N] [--mtu N] [--summary]';
 
 /** Default director MAC when --mac is not given. */
 export const DEFAULT_DIRECTOR_MAC = '02:00:00:00:00:01';
@@ -61,102 +62,10 @@ async function loadMarks(path: string): Promise<MarkRule[]> {
   } catch (err) {
     fail(`--marks ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
+  const { parseMarkRules } = await import('../../control/marks.js');
   const { rules, errors } = parseMarkRules(text, path);
   if (errors.length) fail(errors.join('\n'));
   return rules;
-}
-
-// Minimal iptables-save mangle reader for --marks (the control plane's own parser replaces it
-// when it lands): `-A PREROUTING [!] -s/-d ADDR[/MASK] [!] -p PROTO [!] -i IF [-m tcp|udp|multiport]
-// [!] --sport/--dport P[:P] [!] --sports/--dports P,P:P -j MARK --set-mark|--set-xmark V[/M]`.
-// Lines outside `*mangle` (when tables are named), comments and COMMIT are skipped.
-export function parseMarkRules(text: string, file: string): { rules: MarkRule[]; errors: string[] } {
-  const rules: MarkRule[] = [];
-  const errors: string[] = [];
-  let table = 'mangle';
-  const protos: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, sctp: 132, all: 0 };
-  const num = (s: string): number | null => (/^(0x[0-9a-fA-F]+|\d+)$/.test(s) ? Number(s) : null);
-  const addrMask = (s: string): [number, number] | null => {
-    const [a, m] = s.split('/');
-    const addr = parseIPv4(a ?? '');
-    if (addr === null) return null;
-    if (m === undefined) return [addr, 0xffffffff];
-    if (/^\d+$/.test(m) && Number(m) <= 32) return [addr, prefixToMask(Number(m))];
-    const mm = parseIPv4(m);
-    return mm === null ? null : [addr, mm];
-  };
-  const ports = (s: string): Array<[number, number]> | null => {
-    const out: Array<[number, number]> = [];
-    for (const part of s.split(',')) {
-      const [lo, hi] = part.split(':');
-      const l = lo === '' ? 0 : Number(lo), h = hi === undefined ? l : hi === '' ? 65535 : Number(hi);
-      if (!Number.isInteger(l) || !Number.isInteger(h) || l < 0 || h > 65535 || l > h) return null;
-      out.push([l, h]);
-    }
-    return out;
-  };
-  text.split('\n').forEach((raw, idx) => {
-    const line = raw.trim();
-    const where = `${file}:${idx + 1}`;
-    if (!line || line.startsWith('#') || line === 'COMMIT' || line.startsWith(':')) return;
-    if (line.startsWith('*')) { table = line.slice(1); return; }
-    if (table !== 'mangle') return;
-    const w = line.split(/\s+/);
-    if (w[0] !== '-A' || w.length < 2) { errors.push(`${where}: expected '-A CHAIN ...'`); return; }
-    if (w[1] !== 'PREROUTING') return;
-    const r: MarkRule = {
-      origin: where, srcAddr: 0, srcMask: 0, srcNegate: false, dstAddr: 0, dstMask: 0, dstNegate: false,
-      protocol: 0, protocolNegate: false, srcPorts: [], srcPortsNegate: false, dstPorts: [], dstPortsNegate: false,
-      inIface: '', inIfaceNegate: false, value: 0, mask: 0xffffffff, op: 'xmark',
-    };
-    let neg = false, target = '', bad = '';
-    for (let i = 2; i < w.length && !bad; i++) {
-      const o = w[i]!;
-      const arg = (): string => {
-        let v = w[++i];
-        if (v === '!') { neg = true; v = w[++i]; }
-        if (v === undefined) bad = `${o} needs a value`;
-        return v ?? '';
-      };
-      if (o === '!') { neg = true; continue; }
-      if (o === '-s' || o === '--source' || o === '-d' || o === '--destination') {
-        const am = addrMask(arg());
-        if (!am) { bad = `bad address in ${o}`; break; }
-        if (o.startsWith('-s') || o === '--source') { [r.srcAddr, r.srcMask] = am; r.srcNegate = neg; } else { [r.dstAddr, r.dstMask] = am; r.dstNegate = neg; }
-      } else if (o === '-p' || o === '--protocol') {
-        const v = arg().toLowerCase();
-        const p = protos[v] ?? num(v);
-        if (p === null || p === undefined) { bad = `unknown protocol '${v}'`; break; }
-        r.protocol = p; r.protocolNegate = neg;
-      } else if (o === '-i' || o === '--in-interface') {
-        r.inIface = arg(); r.inIfaceNegate = neg;
-      } else if (o === '-m' || o === '--match') {
-        arg();
-      } else if (o === '--sport' || o === '--source-port' || o === '--sports' || o === '--source-ports') {
-        const p = ports(arg());
-        if (!p) { bad = `bad port in ${o}`; break; }
-        r.srcPorts = p; r.srcPortsNegate = neg;
-      } else if (o === '--dport' || o === '--destination-port' || o === '--dports' || o === '--destination-ports') {
-        const p = ports(arg());
-        if (!p) { bad = `bad port in ${o}`; break; }
-        r.dstPorts = p; r.dstPortsNegate = neg;
-      } else if (o === '-j' || o === '--jump') {
-        target = arg();
-      } else if (o === '--set-mark' || o === '--set-xmark') {
-        const [v, m] = arg().split('/');
-        const value = num(v ?? ''), mask = m === undefined ? 0xffffffff : num(m);
-        if (value === null || mask === null || value > 0xffffffff || mask > 0xffffffff) { bad = `bad mark in ${o}`; break; }
-        r.value = value; r.mask = mask; r.op = o === '--set-mark' ? 'mark' : 'xmark';
-      } else {
-        bad = `unsupported option '${o}'`;
-      }
-      neg = false;
-    }
-    if (bad) { errors.push(`${where}: ${bad}`); return; }
-    if (target !== 'MARK') return;
-    rules.push(r);
-  });
-  return { rules, errors };
 }
 
 function parseNeigh(list: string[]): Array<[number, Uint8Array]> {
@@ -181,7 +90,7 @@ export async function replay(argv: string[]): Promise<number> {
       options: {
         rules: { type: 'string' }, marks: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
         decisions: { type: 'string' }, mac: { type: 'string' }, neigh: { type: 'string', multiple: true },
-        addr: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
+        addr: { type: 'string' }, iface: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
         summary: { type: 'boolean' },
       },
       strict: true, allowPositionals: false,
@@ -218,6 +127,7 @@ export async function replay(argv: string[]): Promise<number> {
     maxConns, maxServices: Math.max(16, table.services.length + 1),
     maxDests: Math.max(64, table.services.reduce((n, s) => n + s.dests.length, 0) * 2 + 1),
     mac, addr, clock, seed, randomSeed: seed, mtu, exactTimers: true, neighbours: new StaticNeighbours(neigh),
+    ifaceNames: values.iface !== undefined ? [values.iface as string] : [],
   });
   const errors = engine.applyTable(table);
   if (errors.length) fail(errors.map((e) => `${rulesPath}: ${e}`).join('\n'));
