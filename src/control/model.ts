@@ -102,7 +102,7 @@ export class ControlModel {
 
   /** A deep copy of the current table. */
   snapshot(): VirtualServerTable {
-    return structuredClone(this.table);
+    return cloneTable(this.table);
   }
 
   /** The live table (read-only by convention; use execute() to change it). */
@@ -120,7 +120,7 @@ export class ControlModel {
 
   /** Firewall-mark rules (iptables mangle) the datapath classifies with. */
   setMarks(marks: MarkRule[]): void {
-    this.table.marks = structuredClone(marks);
+    this.table.marks = marks.map(cloneMark);
     this.changed();
   }
 
@@ -129,6 +129,7 @@ export class ControlModel {
       this.dirty = true;
       return;
     }
+    if (this.listeners.length === 0) return;
     const snap = this.snapshot();
     for (const l of [...this.listeners]) l(snap);
   }
@@ -508,6 +509,19 @@ export class ControlModel {
   findDest(s: Pick<ServiceConfig, 'af' | 'protocol' | 'addr' | 'port' | 'fwmark'>, af: number, addr: string, port: number): DestConfig | undefined {
     return this.findService(this.svcArgsOf(s))?.dests.find((x) => x.af === af && x.addr === addr && x.port === port);
   }
+}
+
+function cloneMark(m: MarkRule): MarkRule {
+  return { ...m, srcPorts: m.srcPorts.map(([a, b]) => [a, b]), dstPorts: m.dstPorts.map(([a, b]) => [a, b]) };
+}
+
+/** A deep copy of a table (all plain data; ~10x cheaper than structuredClone). */
+export function cloneTable(t: VirtualServerTable): VirtualServerTable {
+  return {
+    services: t.services.map((s) => ({ ...s, dests: s.dests.map((d) => ({ ...d })) })),
+    timeouts: { ...t.timeouts },
+    marks: t.marks.map(cloneMark),
+  };
 }
 
 /** Bound on remembered deleted dests (the kernel frees idle trash after 120-180 s). */
