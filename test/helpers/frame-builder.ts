@@ -594,6 +594,22 @@ function decodeIp(b: Uint8Array, p: number, avail: number, lines: string[], pre:
     }
   } else if (proto === 4) {
     decodeIp(b, l4, l4len, lines, `${pre}.inner`, checkL4);
+  } else if (proto === 47 && l4len >= 4) {
+    const flags = rd16(b, l4);
+    const gproto = rd16(b, l4 + 2);
+    lines.push(`gre.flags = ${h16(flags)}`, `gre.proto = ${h16(gproto)}`);
+    let hl = 4;
+    if ((flags & 0x8000) !== 0 && l4len >= 8) {
+      const c = rd16(b, l4 + 4);
+      const seg = b.slice(l4, l4 + l4len);
+      seg[4] = 0;
+      seg[5] = 0;
+      const want = inetChecksum(seg);
+      lines.push(`gre.csum = ${h16(c)} ${want === c ? '(ok)' : `(BAD, want ${h16(want)})`}`);
+      hl = 8;
+    }
+    if (gproto === 0x0800) decodeIp(b, l4 + hl, l4len - hl, lines, `${pre}.inner`, checkL4);
+    else lines.push(`gre.payload = ${hex(b, l4 + hl, l4len - hl)}`);
   } else {
     lines.push(`${pre}.payload = ${hex(b, l4, l4len)}`);
   }

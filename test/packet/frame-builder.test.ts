@@ -46,6 +46,20 @@ describe('frame builder', () => {
     expect(decodeFrame(tun)).toContain('ip.inner.dst = 2.2.2.2');
   });
 
+  it('decodes GRE with its checksum and the inner packet', () => {
+    const inner = eth().ipv4({ src: '1.1.1.1', dst: '2.2.2.2' }).udp({ sport: 5, dport: 6 }).build().slice(14);
+    const body = new Uint8Array(8 + inner.length);
+    body.set([0x80, 0, 8, 0]);
+    body.set(inner, 8);
+    const c = inetChecksum(body);
+    body[4] = c >>> 8;
+    body[5] = c & 255;
+    const d = decodeFrame(eth().ipv4({ src: '9.9.9.9', dst: '8.8.8.8', proto: 47 }).payload(body).build());
+    expect(d).toContain('gre.csum');
+    expect(d).toContain('ip.inner.dst = 2.2.2.2');
+    expect(d).not.toContain('BAD');
+  });
+
   it('reports differences field by field and never throws on garbage', () => {
     const a = eth().ipv4({ src: '1.1.1.1', dst: '2.2.2.2', ttl: 64 }).udp({ sport: 1, dport: 2 }).build();
     const b = eth().ipv4({ src: '1.1.1.1', dst: '2.2.2.2', ttl: 63 }).udp({ sport: 1, dport: 2 }).build();
