@@ -98,7 +98,8 @@ export async function main(argv: string[], io: UvsadmIo): Promise<number> {
     return r.code;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code ? `${code}` : e instanceof Error ? e.message : String(e);
+    let why = code ? `${code}` : e instanceof Error ? e.message : String(e);
+    if (code === 'EACCES' || code === 'EPERM') why += ': the socket is mode 0600, run as the user running `uvs run`';
     // As ipvsadm when the ip_vs module is absent (fail(2, ...) in main()).
     io.stderr(
       `Can't initialize ipvs: no uvs daemon answers on ${socketPath} (${why})\n` +

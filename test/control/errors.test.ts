@@ -73,6 +73,9 @@ const CASES: Array<[string, string, number]> = [
   ['-a -t 10.0.0.1:80 -r 10.0.0.8 -x 5 -y 10', 'Numerical result out of range\n', 255],
   ['-a -t 10.0.0.1:80 -r 224.0.0.1', 'Invalid operation.  Possibly wrong module version, address not unicast, ...\n', 255],
   ['--stop-daemon master', 'No daemon is running\n', 255],
+  // DIFF: uvs has no connection sync daemon, so starting one is refused
+  ['--start-daemon master --mcast-interface eth0 --syncid 5', 'Protocol not available\n', 255],
+  ['-L --daemon --stats', 'options conflicts in the list command\n', 2],
   // list of a missing service: exit(1)
   ['-L -t 10.0.0.9:80', 'No such service\n', 1],
 ];
