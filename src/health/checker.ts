@@ -31,6 +31,11 @@ export interface Checker {
    * or the sum over url blocks); the manager adds its own margin and then aborts the signal.
    */
   readonly timeoutMs: number;
+  /**
+   * The next run is timed from the start of this one, not its end (MISC_CHECK: keepalived
+   * schedules from last_ran).
+   */
+  readonly scheduleFromStart?: boolean;
   /** One probe. Must settle; must stop all work (sockets, children) when `signal` aborts. */
   run(signal: AbortSignal): Promise<CheckResult>;
 }

@@ -392,6 +392,7 @@ export class HealthManager {
     const rs = cs.rs;
     rs.counters.checks++;
     cs.runs++;
+    cs.startedMs = this.timers.now();
     if (cs.ac.signal.aborted) cs.ac = new AbortController();
     const ac = cs.ac;
     cs.running = true;
@@ -461,6 +462,7 @@ export class HealthManager {
       cs.retryIt++;
     }
     cs.hasRun = true;
+    if (cs.checker.scheduleFromStart) delay = Math.max(0, delay - (this.timers.now() - cs.startedMs));
     cs.timer = this.timers.set(() => this.launch(cs), delay);
   }
 

@@ -24,6 +24,7 @@ function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
 
 export class MiscCheck implements Checker {
   readonly type = 'MISC_CHECK';
+  readonly scheduleFromStart = true;
   readonly target: string;
   /** misc_timeout plus the SIGTERM→SIGKILL grace: the script is killed by then. */
   readonly timeoutMs: number;

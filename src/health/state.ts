@@ -24,6 +24,7 @@ export class CheckerState {
   lastReason: string;
   lastOk: boolean;
   runs: number;
+  startedMs: number;
 
   constructor(rs: RealServerState, checker: Checker, timing: CheckerTiming) {
     this.rs = rs;
@@ -40,6 +41,7 @@ export class CheckerState {
     this.lastReason = '';
     this.lastOk = false;
     this.runs = 0;
+    this.startedMs = 0;
   }
 }
 

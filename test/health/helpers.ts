@@ -66,6 +66,10 @@ export class FakeChecker implements Checker {
   next: CheckResult | 'hang' = { ok: true, reason: 'fake ok', weight: null, exitCode: null, hung: false };
   runs: number[] = [];
   aborted = 0;
+  /** With a FakeTimers: the result arrives this many ms after the run starts. */
+  latencyMs = 0;
+  latencyTimers: { set(fn: () => void, ms: number): unknown } | null = null;
+  scheduleFromStart = false;
   private readonly clock: () => number;
 
   constructor(clock: () => number, type = 'TCP_CHECK', timeoutMs = 1000) {
@@ -92,6 +96,10 @@ export class FakeChecker implements Checker {
       return new Promise(() => {
         signal.addEventListener('abort', () => this.aborted++, { once: true });
       });
+    }
+    if (this.latencyMs && this.latencyTimers) {
+      const t = this.latencyTimers;
+      return new Promise((resolve) => t.set(() => resolve(n), this.latencyMs));
     }
     return Promise.resolve(n);
   }

@@ -241,6 +241,22 @@ describe('HealthManager: MISC_CHECK misc_dynamic weights', () => {
   });
 });
 
+describe('HealthManager: MISC_CHECK timing', () => {
+  it('the next run is timed from the start of the previous one (keepalived last_ran)', async () => {
+    const r = rig([{ addr: '10.0.0.11', type: 'MISC_CHECK', timing: { delayLoopMs: 10_000 } }]);
+    const c = r.checkers[0][0];
+    c.latencyMs = 800;
+    c.latencyTimers = r.timers;
+    c.scheduleFromStart = true;
+    r.manager.start();
+    await r.timers.advance(30_000);
+    expect(c.runs).toEqual([0, 10_000, 20_000, 30_000]);
+    c.scheduleFromStart = false;
+    await r.timers.advance(30_000);
+    expect(c.runs.slice(4)).toEqual([40_800, 51_600]);
+  });
+});
+
 describe('HealthManager: sorry_server', () => {
   it('is added when no real server is up and removed when one comes back', async () => {
     const sorry: DestConfig = dest('10.0.0.200', 1);

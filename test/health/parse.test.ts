@@ -143,3 +143,27 @@ describe('buildHealthInput', () => {
     expect(pc.checker.timeoutMs).toBe(2000);
   });
 });
+
+describe('robustness: random checker blocks never throw', () => {
+  it('every kind parses arbitrary keyword/value trees into a checker or file:line problems', async () => {
+    const fc = await import('fast-check');
+    const { checkerKeywords } = await import('../../src/health/registry.js');
+    const words = ['connect_ip', 'connect_port', 'bindto', 'bind_port', 'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'delay_loop', 'alpha', 'url', 'path', 'digest', 'status_code', 'virtualhost', 'misc_path', 'misc_timeout', 'misc_dynamic', 'payload', 'require_reply', 'min_reply_length', 'max_reply_length', 'type', 'name', 'http_protocol', 'enable_sni', 'bogus'];
+    const value = fc.oneof(fc.constantFrom('1', '0', '-1', '1.5', '65536', '200-299', 'abc', '', '10.0.0.1', '::1', 'ffff', 'A', 'SOA', '/x', '00112233445566778899aabbccddeeff'), fc.string({ maxLength: 8 }));
+    const leaf = fc.record({ keyword: fc.constantFrom(...words), args: fc.array(value, { maxLength: 3 }), children: fc.constant(null), file: fc.constant('r.conf'), line: fc.nat(500) });
+    const node = fc.record({ keyword: fc.constantFrom(...words), args: fc.array(value, { maxLength: 2 }), children: fc.option(fc.array(leaf, { maxLength: 4 }), { nil: null }), file: fc.constant('r.conf'), line: fc.nat(500) });
+    fc.assert(
+      fc.property(fc.constantFrom(...checkerKeywords()), fc.array(node, { maxLength: 8 }), (kw, children) => {
+        const problems: string[] = [];
+        const block = { keyword: kw, args: [], children, file: 'r.conf', line: 1 };
+        const pc = checkerKind(kw)!.parse(block, ctx(problems));
+        for (const p of problems) expect(p).toMatch(/^r\.conf:\d+: /);
+        if (pc) {
+          expect(pc.timing.delayLoopMs).toBeGreaterThan(0);
+          expect(pc.checker.timeoutMs).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
