@@ -15,6 +15,7 @@ export interface PoptOption {
 }
 
 export type PoptEvent =
+  /** `word`: the last argv word consumed (what poptBadOption() reports). */
   | { type: 'opt'; tag: string; arg: string | null; word: string }
   | { type: 'end' }
   | { type: 'error'; message: string; word: string };
@@ -92,7 +93,8 @@ export class Popt {
     const candidate = this.argv[this.next]!;
     if (opt.kind === 'optional' && candidate.startsWith('-')) return { type: 'opt', tag: opt.tag, arg: null, word };
     this.next++;
-    return { type: 'opt', tag: opt.tag, arg: candidate, word };
+    // poptBadOption() names the last word consumed, here the argument itself.
+    return { type: 'opt', tag: opt.tag, arg: candidate, word: candidate };
   }
 
   /** poptGetArg: the next leftover word, or null. */

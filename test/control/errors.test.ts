@@ -32,6 +32,9 @@ const CASES: Array<[string, string, number]> = [
   ['-L extra', 'unexpected argument extra\n', 2],
   ['-L -h', "invalid option `-h'\n", 2],
   ['-L -A', "invalid option `-A'\n", 2],
+  // a second command is not a command to ipvsadm's option loop: poptBadOption() names the last word read
+  ['-A -t 10.0.0.9:80 -D', "invalid option `-D'\n", 2],
+  ['-L -n --start-daemon master', "invalid option `master'\n", 2],
   ['-A -t 10.0.0.1:80 -t 10.0.0.2:80', "multiple 'service-address' options specified\n", 2],
   ['-a -t 10.0.0.1:80 -r 10.0.0.2 -g -m', "multiple 'forwarding-method' options specified\n", 2],
   ['-A -t 10.0.0.1:80 -r 10.0.0.2', "Illegal 'real-server' option with the 'add-service' command\n", 2],
