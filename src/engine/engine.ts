@@ -24,10 +24,10 @@ import { Conns } from '../conn/conns.js';
 import { DIR_INPUT, DIR_OUTPUT, TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-state.js';
 import {
   CONN_F_FWD_MASK, CONN_F_LOCALNODE, CONN_F_MASQ, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TUNNEL,
-  DEST_F_AVAILABLE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT,
+  DEST_F_AVAILABLE, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT,
 } from '../model/constants.js';
 import { arpReplyInPlace } from '../packet/arp.js';
-import { DROP_COUNT, DROP_FIRST, DROP_FRAG_NEEDED, DROP_NAMES, DROP_TTL_EXPIRED, PARSE_ARP, PARSE_OTHER } from '../packet/drop.js';
+import { DROP_COUNT, DROP_FIRST, DROP_FRAG_NEEDED, DROP_NAMES, DROP_NO_ROOM, DROP_TTL_EXPIRED, PARSE_ARP, PARSE_OTHER } from '../packet/drop.js';
 import {
   ICMP_DEST_UNREACH, ICMP_EMBEDDED_OK, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_NOT_ERROR, ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED, IcmpEmbedded, parseIcmpError,
@@ -36,7 +36,7 @@ import { PacketDesc } from '../packet/packet-desc.js';
 import { parseFrame } from '../packet/parse.js';
 import { xmitRoute } from '../xmit/dr.js';
 import { fragmentFrame } from '../xmit/fragment.js';
-import { buildIcmpError, icmpNatIn, icmpNatOut } from '../xmit/icmp-error.js';
+import { buildIcmpError, icmpNatIn, icmpNatOut, writeIcmpError } from '../xmit/icmp-error.js';
 import { xmitNatIn, xmitNatOut } from '../xmit/nat.js';
 import { tunnelMtu, xmitTunnel } from '../xmit/tun.js';
 import type { VirtualServerTable } from '../model/config.js';
@@ -667,6 +667,7 @@ export class Engine implements StatsSource {
     const r = parseIcmpError(e, d);
     if (r === ICMP_NOT_ERROR) return this.pass();
     if (r !== ICMP_EMBEDDED_OK) return this.drop(r);
+    if (e.proto === IPPROTO_IPIP && (e.saddr | 0) === this.addr) return this.tunnelIcmp(d);
     if (e.proto !== IPPROTO_TCP && e.proto !== IPPROTO_UDP) return this.pass();
     const conns = this.conns;
     const t = conns.table;
@@ -707,6 +708,51 @@ export class Engine implements StatsSource {
     // Relayed ICMP is never answered with another error.
     if (n < 0) return this.drop(-n);
     return this.tx(port);
+  }
+
+  /**
+   * An ICMP error about one of our own IP-in-IP packets (ip_vs_in_icmp() for IPPROTO_IPIP): the
+   * quote holds our outer header, then the client's packet. Relay the error to the client about
+   * its own packet: Fragmentation Needed with mtu - 20 (when > 88; nothing when the client's packet
+   * had no DF), other errors with the same type/code. The new error replaces the frame in place.
+   */
+  private tunnelIcmp(d: PacketDesc): number {
+    const e = this.icmpE;
+    const b = d.buf;
+    const inner = e.l4Off;
+    const avail = e.l4Len;
+    if (avail < 28) return this.pass();
+    const ihl = (b[inner]! & 0x0f) << 2;
+    if ((b[inner]! >>> 4) !== 4 || ihl < 20 || avail < ihl + 4) return this.pass();
+    const proto = b[inner + 9]!;
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return this.pass();
+    const saddr = (b[inner + 12]! << 24) | (b[inner + 13]! << 16) | (b[inner + 14]! << 8) | b[inner + 15]!;
+    const daddr = (b[inner + 16]! << 24) | (b[inner + 17]! << 16) | (b[inner + 18]! << 8) | b[inner + 19]!;
+    const sport = (b[inner + ihl]! << 8) | b[inner + ihl + 1]!;
+    const dport = (b[inner + ihl + 2]! << 8) | b[inner + ihl + 3]!;
+    const cp = this.conns.findIn(proto, saddr, sport, daddr, dport);
+    if (cp < 0) return this.pass();
+    const t = this.conns.table;
+    const ds = t.dest[cp]!;
+    this.fillConnDecision(cp, ds);
+    let info = 0;
+    if (d.icmpType === ICMP_DEST_UNREACH && d.icmpCode === ICMP_FRAG_NEEDED) {
+      // Without DF in the client's packet the kernel only updates its route PMTU.
+      if ((b[inner + 6]! & 0x40) === 0) return this.drop(DROP_FRAG_NEEDED);
+      let mtu = (b[d.l4Off + 6]! << 8) | b[d.l4Off + 7]!;
+      if (mtu > 88) mtu -= 20;
+      info = mtu;
+    }
+    this.countPkt(ds, d.ipLen, true);
+    if (this.extraCount >= this.extraOff.length) return this.drop(DROP_NO_ROOM);
+    const off = this.extraUsed;
+    const n = writeIcmpError(this.extraBuf, off, b, inner, avail, d.icmpType, d.icmpCode, info, daddr,
+      this.opts.mac, 0, t.cmac, cp * 6, -1);
+    if (n <= 0) return n < 0 ? this.drop(-n) : this.pass();
+    // The relayed error is shorter than the frame that carried the tunnel error: write it in place.
+    b.set(this.extraBuf.subarray(off, off + n), d.off);
+    d.len = n;
+    return this.tx(0);
   }
 
   private fillConnDecision(cp: number, ds: number): void {

@@ -214,3 +214,25 @@ describe('engine: fragmentation of frames over the MTU without DF (ignore_df)', 
     expect([...second.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 0x11]);
   });
 });
+
+describe('engine: ICMP errors about our own IP-in-IP packets (§5.6)', () => {
+  const tunFrame = () => eth({ src: DIRECTOR_MAC, dst: RS1_MAC }).ipv4({ src: DIP, dst: RIP1, ttl: 63, df: true })
+    .ipv4({ src: CLIENT, dst: VIP, ttl: 63, id: 1, df: true }).tcp({ sport: 1, dport: 80, flags: 'A' }).payload(1400).build();
+  const quote = (f: Uint8Array) => f.slice(14, 14 + 20 + 20 + 20);
+  it('frag needed from a router on the tunnel path → frag needed (mtu - 20) to the client about its packet', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80, { fwd: 'Tunnel' })] })]));
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    const err = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: '10.0.0.1', dst: DIP, ttl: 64 }).icmp({ type: 3, code: 4, mtu: 1400 }).payload(quote(tunFrame()));
+    const s = rig.send(err);
+    expect(s).toMatchObject({ verdict: 'tx', conn: 'hit', fwd: 'Tunnel' });
+    const innerPkt = eth({ src: DIRECTOR_MAC, dst: RS1_MAC }).ipv4({ src: CLIENT, dst: VIP, ttl: 63, id: 1, df: true }).tcp({ sport: 1, dport: 80, flags: 'A' }).payload(1400).build();
+    const want = eth({ src: DIRECTOR_MAC, dst: ROUTER_MAC }).ipv4({ src: VIP, dst: CLIENT, ttl: 64, tos: 0xc0, id: 0 })
+      .icmp({ type: 3, code: 4, mtu: 1380 }).payload(icmpQuote(innerPkt));
+    expectFrame(s.out, want);
+  });
+  it('an error about a packet of no conn passes', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80, { fwd: 'Tunnel' })] })]));
+    const err = eth({ src: ROUTER_MAC, dst: DIRECTOR_MAC }).ipv4({ src: '10.0.0.1', dst: DIP, ttl: 64 }).icmp({ type: 11, code: 0 }).payload(quote(tunFrame()));
+    expect(rig.send(err).verdict).toBe('pass');
+  });
+});
