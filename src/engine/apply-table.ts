@@ -61,6 +61,7 @@ interface CheckedService {
 export class AppliedModel {
   readonly serviceById = new Map<number, Service>();
   readonly destById = new Map<number, Dest>();
+  readonly idByDest = new Map<Dest, number>();
   readonly trash: TrashEntry[] = [];
   private readonly freeServiceSlots: number[];
   private readonly freeDestSlots: number[];
@@ -173,8 +174,9 @@ function removeService(e: Engine, svc: Service): void {
   for (const d of releaseService(svc)) {
     e.conns.mirror(d);
     trashDest(e, d, key);
-    e.model.destById.delete(d.id);
-    for (const [id, x] of e.model.destById) if (x === d) e.model.destById.delete(id);
+    const id = e.model.idByDest.get(d);
+    if (id !== undefined) e.model.destById.delete(id);
+    e.model.idByDest.delete(d);
   }
   e.services[svc.slot] = null;
   e.stats.clearService(svc.slot);
@@ -237,13 +239,14 @@ export function applyTable(e: Engine, table: VirtualServerTable): string[] {
     const want = new Map<number, CheckedDest>();
     for (const cd of c.dests) want.set(cd.cfg.id, cd);
     for (const d of [...svc.dests]) {
-      const id = idOf(e, d);
+      const id = model.idByDest.get(d);
       const cd = id === undefined ? undefined : want.get(id);
       if (!cd || cd.addr !== d.addr || cd.cfg.port !== d.port) {
         delDest(svc, d);
         e.conns.mirror(d);
         trashDest(e, d, keyOf(svc));
         if (id !== undefined) model.destById.delete(id);
+        model.idByDest.delete(d);
       } else if (!sameParams(d, cd.params)) {
         editDest(svc, d, cd.params);
         e.conns.mirror(d);
@@ -257,6 +260,7 @@ export function applyTable(e: Engine, table: VirtualServerTable): string[] {
       addDest(svc, d, cd.params);
       e.conns.mirror(d);
       model.destById.set(cd.cfg.id, d);
+      model.idByDest.set(d, cd.cfg.id);
       e.destLabels[d.slot] = `${formatIPv4(d.addr)}:${d.port}`;
     }
   }
@@ -268,10 +272,6 @@ export function applyTable(e: Engine, table: VirtualServerTable): string[] {
   return errors;
 }
 
-function idOf(e: Engine, d: Dest): number | undefined {
-  for (const [id, x] of e.model.destById) if (x === d) return id;
-  return undefined;
-}
 
 /**
  * Free trashed dests idle for TRASH_IDLE_MS (checked at most once a second of engine time).

@@ -7,7 +7,8 @@
 // Next-hop MACs come from --neigh IP=MAC, else the placeholder 02:00:<the 4 bytes of the IP>.
 // Extra options: --addr IP (the director's own address: TUN outer source, ICMP errors not about a
 // VIP), --iface NAME (the capture's interface, for `-i` in mark rules), --max-conns N, --seed N
-// (conn hash seed), --mtu N, --summary (counts on stderr).
+// (conn hash seed), --mtu N, --sysctl NAME=VALUE (conn_reuse_mode, expire_nodest_conn,
+// expire_quiescent_template, sloppy_tcp), --summary (counts on stderr).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,7 +22,7 @@ import { parseIPv4 } from '../../model/ipv4.js';
 import { PacketDesc } from '../../packet/packet-desc.js';
 import { PcapWriter, readCapture } from '../../io/pcapfile.js';
 
-const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--iface NAME] [--max-conns N] [--seed N] [--mtu N] [--summary]';
+const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--iface NAME] [--max-conns N] [--seed N] [--mtu N] [--sysctl NAME=VALUE ...] [--summary]';
 
 /** Default director MAC when --mac is not given. */
 export const DEFAULT_DIRECTOR_MAC = '02:00:00:00:00:01';
@@ -91,7 +92,7 @@ export async function replay(argv: string[]): Promise<number> {
         rules: { type: 'string' }, marks: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
         decisions: { type: 'string' }, mac: { type: 'string' }, neigh: { type: 'string', multiple: true },
         addr: { type: 'string' }, iface: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
-        summary: { type: 'boolean' },
+        summary: { type: 'boolean' }, sysctl: { type: 'string', multiple: true },
       },
       strict: true, allowPositionals: false,
     }));
@@ -115,6 +116,12 @@ export async function replay(argv: string[]): Promise<number> {
   const seed = intOpt(values.seed as string | undefined, 'seed', 0, 0xffffffff, 1);
   const mtu = intOpt(values.mtu as string | undefined, 'mtu', 68, 65535, 1500);
   const neigh = parseNeigh((values.neigh as string[] | undefined) ?? []);
+  const sysctl: Record<string, number> = { conn_reuse_mode: 1, expire_nodest_conn: 0, expire_quiescent_template: 0, sloppy_tcp: 0 };
+  for (const kv of (values.sysctl as string[] | undefined) ?? []) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(kv);
+    if (!m || !(m[1]! in sysctl)) fail(`--sysctl '${kv}': expected NAME=NUMBER with NAME one of ${Object.keys(sysctl).join(', ')}`);
+    sysctl[m[1]!] = Number(m[2]);
+  }
 
   const table = await loadRules(rulesPath);
   if (values.marks !== undefined) table.marks = await loadMarks(values.marks as string);
@@ -128,6 +135,8 @@ export async function replay(argv: string[]): Promise<number> {
     maxDests: Math.max(64, table.services.reduce((n, s) => n + s.dests.length, 0) * 2 + 1),
     mac, addr, clock, seed, randomSeed: seed, mtu, exactTimers: true, neighbours: new StaticNeighbours(neigh),
     ifaceNames: values.iface !== undefined ? [values.iface as string] : [],
+    connReuseMode: sysctl.conn_reuse_mode, expireNodestConn: sysctl.expire_nodest_conn !== 0,
+    expireQuiescentTemplate: sysctl.expire_quiescent_template !== 0, sloppyTcp: sysctl.sloppy_tcp !== 0,
   });
   const errors = engine.applyTable(table);
   if (errors.length) fail(errors.map((e) => `${rulesPath}: ${e}`).join('\n'));
