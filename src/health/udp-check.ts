@@ -1,8 +1,8 @@
 // UDP_CHECK (keepalived/check/check_udp.c): send `payload` (hex, default empty) in one datagram
 // from a connected UDP socket to connect_ip:connect_port. An ICMP port unreachable (seen as
-// ECONNREFUSED on the connected socket) is a failure. A reply is judged against
-// min_reply_length/max_reply_length (default 0..255) and, when `require_reply HEX` gives data,
-// its first bytes. No reply within connect_timeout is a success, unless require_reply is set.
+// ECONNREFUSED on the connected socket) is a failure. When `require_reply HEX` gives data, a
+// reply is judged against min_reply_length/max_reply_length (default 0..255) and its first
+// bytes; otherwise any reply passes. No reply within connect_timeout is a success, unless require_reply is set.
 // Defaults: retry 1, delay_before_retry 1 s.
 
 import { createSocket, type Socket } from 'node:dgram';
@@ -71,7 +71,8 @@ export class UdpCheck implements Checker {
           finish(okResult('reply'));
           return;
         }
-        const bad = this.replyBad(msg);
+        // As keepalived: lengths and bytes are judged only when require_reply gave data.
+        const bad = this.opts.replyData.length ? this.replyBad(msg) : '';
         finish(bad ? failResult(bad) : okResult('reply'));
       });
       const afterBind = (): void => {

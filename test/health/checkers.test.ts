@@ -257,7 +257,8 @@ describe('UDP_CHECK', () => {
     expect(await run(parse('UDP_CHECK {\n payload 6869\n}', p))).toMatchObject({ ok: true, reason: 'reply' });
     expect(await run(parse('UDP_CHECK {\n payload 6869\n require_reply 4f4b6869\n}', p))).toMatchObject({ ok: true });
     expect(await run(parse('UDP_CHECK {\n payload 6869\n require_reply 4f4b7878\n}', p))).toMatchObject({ ok: false, reason: 'reply data mismatch' });
-    expect(await run(parse('UDP_CHECK {\n payload 6869\n require_reply\n max_reply_length 3\n}', p))).toMatchObject({ ok: false, reason: 'reply length 4' });
+    expect(await run(parse('UDP_CHECK {\n payload 6869\n require_reply 4f4b\n max_reply_length 3\n}', p))).toMatchObject({ ok: false, reason: 'reply length 4' });
+    expect(await run(parse('UDP_CHECK {\n payload 6869\n require_reply\n max_reply_length 3\n}', p))).toMatchObject({ ok: true });
   });
 
   it('ICMP port unreachable is a failure; silence is a success unless require_reply', async () => {
