@@ -448,6 +448,8 @@ export class HealthManager {
     }
 
     let delay: number;
+    // DIFF: a checker already down is not retried (next run after delay_loop), as keepalived's
+    // UDP_CHECK; its tcp_epilog() retries down checkers too. Restoring is the same (first success).
     if (res.ok || cs.retryIt >= cs.timing.retry || (!cs.isUp && cs.hasRun)) {
       delay = cs.timing.delayLoopMs;
       const failedAfter = cs.retryIt;
