@@ -10,7 +10,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
-import { inetAton } from './inet.js';
+import { inetAton, inetNtop6, inetPton6 } from './inet.js';
 
 export interface NameResolver {
   /** gethostbyname(): first IPv4 address of a host name, host order, or null. */
@@ -42,7 +42,9 @@ export function parseHosts(text: string): HostsTable {
     const [addr, ...names] = line.split(/\s+/);
     if (!addr || names.length === 0) continue;
     const v4 = /^\d+\.\d+\.\d+\.\d+$/.test(addr) ? inetAton(addr) : null;
-    const key = v4 !== null ? `4/${v4}` : `6/${addr.toLowerCase()}`;
+    const v6 = v4 === null ? inetPton6(addr.replace(/%.*$/, '')) : null;
+    if (v4 === null && v6 === null) continue;
+    const key = v4 !== null ? `4/${v4}` : `6/${inetNtop6(v6!)}`;
     if (!byAddr.has(key)) byAddr.set(key, names[0]!);
     if (v4 !== null) for (const n of names) if (!byName.has(n.toLowerCase())) byName.set(n.toLowerCase(), v4);
   }
@@ -79,7 +81,8 @@ export class StaticResolver implements NameResolver {
     return this.hosts.byName.get(name.toLowerCase()) ?? null;
   }
   addrToHost(af: 4 | 6, addr: string): string | null {
-    const key = af === 4 ? `4/${inetAton(addr)}` : `6/${addr.toLowerCase()}`;
+    const w = af === 6 ? inetPton6(addr) : null;
+    const key = af === 4 ? `4/${inetAton(addr)}` : `6/${w ? inetNtop6(w) : addr.toLowerCase()}`;
     return this.hosts.byAddr.get(key) ?? null;
   }
   serviceToPort(name: string, proto: string): number {
