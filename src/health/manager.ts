@@ -256,6 +256,8 @@ export class HealthManager {
       if (p) this.migrateRealServer(p, rs);
       else this.initRealServer(rs);
     }
+    // The sorry server that was standing in is gone: the alive real servers go back in.
+    if (prev.sorry?.alive && !vs.sorry?.alive) this.performQuorumState(vs, true);
     this.updateQuorum(vs, true);
     if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
       if (this.run(addDestArgv(b, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;

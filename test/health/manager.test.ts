@@ -431,3 +431,23 @@ describe('HealthManager: reload (keepalived SIGHUP)', () => {
     expect(r.timers.pending()).toBe(0);
   });
 });
+
+describe('HealthManager: reload with a sorry server', () => {
+  it('dropping the active sorry server from the config puts the alive real servers back', async () => {
+    const r = rig([{ addr: '10.0.0.11', weight: 1, timing: { retry: 0 } }, { addr: '10.0.0.12', weight: 1, timing: { retry: 0 } }], { quorum: 2, sorryServer: dest('10.0.0.200', 1) });
+    r.manager.start();
+    r.checkers[1][0].down();
+    await r.timers.advance(0);
+    // Quorum 2 lost with one real server down: the sorry server replaces the alive one.
+    expect(r.editor.take()).toEqual(['-A -t 10.0.0.100:80 -s wlc', A('10.0.0.11', 1), A('10.0.0.12', 1), D('10.0.0.12'), D('10.0.0.11'), A('10.0.0.200', 1)]);
+    const vs = r.manager.vss[0];
+    r.manager.reload([
+      {
+        ...vs.spec,
+        sorryServer: null,
+        realServers: vs.rs.map((rs) => ({ dest: rs.dest, inhibit: rs.inhibit, notifyUp: '', notifyDown: '', checkers: rs.checkers.map((cs) => ({ checker: cs.checker, timing: cs.timing })) })),
+      },
+    ]);
+    expect(r.editor.take()).toEqual([D('10.0.0.200'), A('10.0.0.11', 1)]);
+  });
+});
