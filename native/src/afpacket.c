@@ -17,6 +17,8 @@
  *   afpClose(handle)
  *   afpRecv(handle, slab, slotSize, headroom, firstSlot, maxSlots, lens:Uint32Array, timeoutMs) -> n
  *       fills slots firstSlot..firstSlot+n-1 (frame at slot*slotSize+headroom), lens[i] = length.
+ *       A frame longer than the slot is cut, and lens[i] is its real length (> slot room): the
+ *       caller must drop it (offload super-frames; see src/io/vip-guard.ts).
  *       timeoutMs > 0: waits in poll() up to that long when nothing is ready; 0: never waits.
  *   afpSend(handle, slab, offsets:Uint32Array, lens:Uint32Array, count) -> frames sent
  *   afpWait(handles:Int32Array, count, timeoutMs) -> bitmask of handles with frames ready (poll)
@@ -322,7 +324,8 @@ static unsigned ring_rx(afp_t *a, uint8_t *slab, uint32_t slotSize, uint32_t hea
     uint32_t room = slotSize - headroom;
     if (len > room) len = room;
     memcpy(slab + (size_t)(first + n) * slotSize + headroom, (uint8_t *)hdr + hdr->tp_mac, len);
-    lens[n] = len;
+    /* The frame's real length: larger than the slot for a GRO/TSO super-frame (the caller drops it). */
+    lens[n] = hdr->tp_len;
     __atomic_store_n(&hdr->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
     a->rxNext = (a->rxNext + 1) % a->rxFrames;
     n++;
@@ -374,7 +377,8 @@ static napi_value afp_recv(napi_env env, napi_callback_info info) {
         a->msgs[i].msg_hdr.msg_controllen = 0;
         a->msgs[i].msg_hdr.msg_flags = 0;
       }
-      got = recvmmsg(a->fd, a->msgs, max, MSG_DONTWAIT, NULL);
+      /* MSG_TRUNC: msg_len is the frame's real length even when the slot held only its start. */
+      got = recvmmsg(a->fd, a->msgs, max, MSG_DONTWAIT | MSG_TRUNC, NULL);
       if (got < 0) {
         int e = errno;
         if (e != EAGAIN && e != EINTR) return throw_errno(env, e, "recvmmsg");

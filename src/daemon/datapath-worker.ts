@@ -86,7 +86,9 @@ export class Datapath {
   private traceInWindow: number;
   private frameIndex: number;
   private startMs: number;
-  readonly counters: { rx: number; tx: number; txDrops: number; arpSent: number; garpSent: number; kernelDrops: number; batches: number };
+  readonly counters: { rx: number; tx: number; txDrops: number; oversize: number; arpSent: number; garpSent: number; kernelDrops: number; batches: number };
+  /** Per port: the largest frame accepted (MTU + Ethernet header + one VLAN tag, within a slot). */
+  private readonly maxFrame: Uint32Array;
   private readonly sendArpRequest: (ip: number) => void;
   private readonly release: (buf: Uint8Array, off: number, len: number, port: number) => void;
 
@@ -134,7 +136,8 @@ export class Datapath {
     this.traceInWindow = 0;
     this.frameIndex = 0;
     this.startMs = performance.now();
-    this.counters = { rx: 0, tx: 0, txDrops: 0, arpSent: 0, garpSent: 0, kernelDrops: 0, batches: 0 };
+    this.maxFrame = Uint32Array.from(ios.map((io) => Math.min(io.mtu + 18, this.slab.frameRoom)));
+    this.counters = { rx: 0, tx: 0, txDrops: 0, oversize: 0, arpSent: 0, garpSent: 0, kernelDrops: 0, batches: 0 };
     this.sendArpRequest = (ip: number) => {
       for (let p = 0; p < this.ios.length; p++) this.queueArp(p, ip, false);
     };
@@ -185,6 +188,12 @@ export class Datapath {
 
   /** One frame through the engine; queues its output. Hot path: no allocation unless tracing. */
   private handle(off: number, len: number, port: number, tracing: boolean): void {
+    // Longer than the wire allows (an offload super-frame from a peer with TSO/GRO on) or cut by
+    // the slot: never forwarded (DESIGN.md §3), counted.
+    if (len > this.maxFrame[port]!) {
+      this.counters.oversize++;
+      return;
+    }
     const u8 = this.slab.u8;
     // ARP from anyone: refresh/learn the sender (arp_process() updates existing entries).
     if (len >= 42 && u8[off + 12] === 0x08 && u8[off + 13] === 0x06) {

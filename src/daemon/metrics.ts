@@ -39,6 +39,7 @@ export function renderMetrics(m: MetricsInput): string {
   o.metric('uvs_rx_frames_total', 'counter', 'Frames received from the interfaces.', {}, c.rx ?? 0);
   o.metric('uvs_tx_frames_total', 'counter', 'Frames sent to the interfaces.', {}, c.tx ?? 0);
   o.metric('uvs_tx_drops_total', 'counter', 'Frames the interfaces refused or the tx queue had no room for.', {}, c.txDrops ?? 0);
+  o.metric('uvs_oversize_drops_total', 'counter', 'Frames longer than the MTU (offload super-frames) dropped unforwarded.', {}, c.oversize ?? 0);
   o.metric('uvs_kernel_drops_total', 'counter', 'Frames the kernel dropped before uvs read them (socket buffer full).', {}, c.kernelDrops ?? 0);
   o.metric('uvs_arp_requests_total', 'counter', 'ARP requests sent by the neighbour cache.', {}, c.arpSent ?? 0);
   o.metric('uvs_gratuitous_arp_total', 'counter', 'Gratuitous ARPs sent for VIPs.', {}, c.garpSent ?? 0);

@@ -70,6 +70,8 @@ export interface PacketIo {
   /**
    * Receives up to `max` frames into slots first .. first+max-1 of the slab; lens[i] gets the length
    * of the frame in slot first+i. Waits up to timeoutMs when nothing is ready (blocking backends).
+   * A frame that did not fit its slot is cut and reported with its real length (> slab.frameRoom),
+   * so the caller can drop and count it.
    * Returns the number of frames received.
    */
   recv(slab: Slab, first: number, max: number, lens: Uint32Array, timeoutMs: number): number;

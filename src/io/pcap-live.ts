@@ -89,7 +89,7 @@ export class PcapLiveIo implements PacketIo {
     const n = nbytes > PENDING_SLOT_SIZE ? PENDING_SLOT_SIZE : nbytes;
     const idx = (this.head + this.count) % PENDING_SLOTS;
     this.rxBuf.copy(this.pending, idx * PENDING_SLOT_SIZE, 0, n);
-    this.pendingLen[idx] = n;
+    this.pendingLen[idx] = nbytes;
     this.count++;
     if (this.readable !== null && !this.notifyQueued) {
       // libpcap emits one event per frame inside one dispatch; hand the batch over once it is done.
@@ -107,10 +107,11 @@ export class PcapLiveIo implements PacketIo {
     let n = 0;
     const room = slab.slotSize - slab.headroom;
     while (n < max && this.count > 0) {
-      const len = this.pendingLen[this.head] > room ? room : this.pendingLen[this.head];
+      const real = this.pendingLen[this.head]!;
+      const len = Math.min(real, room, PENDING_SLOT_SIZE);
       const src = this.head * PENDING_SLOT_SIZE;
       this.pending.copy(slab.u8, (first + n) * slab.slotSize + slab.headroom, src, src + len);
-      lens[n] = len;
+      lens[n] = real;
       this.head = (this.head + 1) % PENDING_SLOTS;
       this.count--;
       n++;
