@@ -5,4 +5,5 @@ export type { TableEditor, ExecResult } from './table-editor.js';
 export { HealthManager, type HealthOptions, type HealthLogger, type HealthStatus, type VirtualServerInput, type RealServerSpec } from './manager.js';
 export { buildHealthInput, createHealthManager, reloadHealthManager } from './build.js';
 export { checkerKeywords } from './registry.js';
+export { formatHealthStatus } from './status-text.js';
 export { FakeTimers, realTimers, type HealthTimers } from './timers.js';

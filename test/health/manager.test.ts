@@ -451,3 +451,23 @@ describe('HealthManager: reload with a sorry server', () => {
     expect(r.editor.take()).toEqual([D('10.0.0.200'), A('10.0.0.11', 1)]);
   });
 });
+
+describe('formatHealthStatus', () => {
+  it('shows services, real servers, counters and checkers', async () => {
+    const { formatHealthStatus } = await import('../../src/health/status-text.js');
+    const r = rig([{ addr: '10.0.0.11', weight: 3, timing: { retry: 0 } }, { addr: '10.0.0.12' }], { sorryServer: dest('10.0.0.200', 1) });
+    r.manager.start();
+    r.checkers[0][0].down();
+    await r.timers.advance(0);
+    expect(formatHealthStatus(r.manager.status())).toBe(
+      [
+        'TCP 10.0.0.100:80  quorum 1+/-0 UP  live weight 1  sorry_server 10.0.0.200:80 standby',
+        '  -> 10.0.0.11:80          DOWN  not in table checks 1 failures 1 hung 0 transitions 1  last: TCP_CHECK: fake fail',
+        '       TCP_CHECK fake down  every 10 s',
+        '  -> 10.0.0.12:80          UP    weight 1     checks 1 failures 0 hung 0 transitions 0  last: TCP_CHECK: fake ok',
+        '       TCP_CHECK fake up  every 10 s',
+        '',
+      ].join('\n'),
+    );
+  });
+});
