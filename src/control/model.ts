@@ -31,8 +31,9 @@ import { inetAton, inetPton6 } from './inet.js';
 import { SystemResolver, type NameResolver } from './names.js';
 import { listAll, listConnections, listTimeout, serviceEntry, titleLines, type ListingSource } from './listing.js';
 import { RateEstimator, type Rates } from './rate.js';
+import { getScheduler } from '../sched/registry.js';
 
-/** Schedulers the datapath provides (the ipvsadm -s names); an unknown one is ENOENT. */
+/** keepalived's lvs_schedulers list (lb_algo / lvs_sched are checked against it). */
 export const KNOWN_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
 /** Persistence engines the kernel has (ip_vs_pe_sip). */
 export const KNOWN_PES = ['sip'];
@@ -271,7 +272,8 @@ export class ControlModel {
   }
 
   private checkServiceArgs(a: SvcArgs): void {
-    if (!KNOWN_SCHEDULERS.includes(a.sched)) throw new KernelError('ENOENT');
+    // The kernel looks the name up among its registered schedulers (ours: src/sched/registry.ts).
+    if (getScheduler(a.sched) === null) throw new KernelError('ENOENT');
     if (a.pe && !KNOWN_PES.includes(a.pe)) throw new KernelError('ENOENT');
     if (a.af === 6 && (a.netmask < 1 || a.netmask > 128)) throw new KernelError('EINVAL');
   }
