@@ -5,14 +5,18 @@
 // path only writes `expires` when it restarts a conn's timer (lazy re-arming): when the cursor
 // passes a slot, entries whose expiry is still in the future are moved to their right slot,
 // the others are handed to the owner (ip_vs_conn_expire()), which frees or re-arms them. A jump
-// of the clock longer than one turn of the wheel walks every slot once. The work of a tick is
-// bounded by the number of slots walked and the entries in them. `exact` also walks the slot
+// of the clock is walked slot by slot in time order (an empty slot costs one read), so timers
+// fire in the order they were due, which matters for templates (a template due while it still
+// controls a conn is re-armed). The work of a tick is bounded by the slots walked and the
+// entries in them. `exact` also walks the slot
 // holding `now` on every tick, so replays and tests see every timer at the exact millisecond;
 // the live loop leaves it off (expiry then runs up to G late; lookups still treat an entry whose
 // time has come as expired, so packet decisions are exact either way).
 
 export const WHEEL_SLOTS = 4096;
 export const WHEEL_GRANULARITY_MS = 100;
+/** Longest clock jump (in slots, ~11.5 days) walked slot by slot in time order. */
+export const MAX_WALK = 10_000_000;
 
 export interface TimerOwner {
   /** Called once for a conn whose expiry time has passed; must free it or set a later expiry and insert it again. */
@@ -79,33 +83,53 @@ export class TimerWheel {
     const nowSlot = Math.floor(now / WHEEL_GRANULARITY_MS);
     let fired = 0;
     if (nowSlot > this.cursor) {
-      const steps = Math.min(nowSlot - this.cursor, WHEEL_SLOTS);
-      for (let k = 0; k < steps; k++) fired += this.walk((this.cursor + k) & (WHEEL_SLOTS - 1), now, owner);
+      // Walk in time order, slot by slot, so timers fire in the order they were due even across a
+      // long jump of the clock (empty slots cost one read). Beyond MAX_WALK slots, one turn of the
+      // wheel is walked instead (every entry seen once; the order within that turn is lost).
+      const steps = nowSlot - this.cursor;
+      if (steps <= MAX_WALK) {
+        for (let st = this.cursor; st < nowSlot; st++) {
+          if (this.heads[st & (WHEEL_SLOTS - 1)]! >= 0) fired += this.walk(st, now, owner);
+        }
+      } else {
+        for (let k = 0; k < WHEEL_SLOTS; k++) fired += this.walk(nowSlot - WHEEL_SLOTS + k, now, owner);
+      }
       this.cursor = nowSlot;
     }
-    if (this.exact) fired += this.walk(nowSlot & (WHEEL_SLOTS - 1), now, owner);
+    if (this.exact) fired += this.walk(nowSlot, now, owner);
     return fired;
   }
 
-  private walk(slot: number, now: number, owner: TimerOwner): number {
+  /** Walk the slot of absolute slot time st: fire what is due by then, re-file what is due later. */
+  private walk(st: number, now: number, owner: TimerOwner): number {
+    const slot = st & (WHEEL_SLOTS - 1);
     let fired = 0;
     let i = this.heads[slot]!;
     while (i >= 0) {
       const n = this.nextT[i]!;
       const e = this.expires[i]!;
-      if (e <= now) {
+      const due = Math.floor(e / WHEEL_GRANULARITY_MS);
+      if (e <= now && due <= st) {
         this.remove(i);
         owner.onTimer(i, now);
         fired++;
-      } else {
-        const s = this.slotFor(e);
-        if (s !== slot) {
-          this.remove(i);
-          this.insert(i);
-        }
+      } else if ((due & (WHEEL_SLOTS - 1)) !== slot) {
+        // Re-armed lazily (or filed early): move it to the slot of its real expiry, which this
+        // tick walks later if that time has also passed.
+        this.remove(i);
+        this.insertAt(i, due);
       }
       i = n;
     }
     return fired;
+  }
+
+  private insertAt(i: number, slotTime: number): void {
+    const s = slotTime & (WHEEL_SLOTS - 1);
+    const h = this.heads[s]!;
+    this.nextT[i] = h;
+    this.prevT[i] = -2 - s;
+    if (h >= 0) this.prevT[h] = i;
+    this.heads[s] = i;
   }
 }

@@ -74,3 +74,16 @@ describe('TimerWheel', () => {
     expect(o.fired.length).toBe(1000);
   });
 });
+
+describe('TimerWheel ordering across a clock jump', () => {
+  it('fires timers in due order even when one was re-armed lazily in an earlier slot', () => {
+    const exp = new Float64Array(4);
+    const w = new TimerWheel(exp, 0, true);
+    const o = new Owner(w);
+    exp[0] = 300; w.insert(0);
+    exp[1] = 2_000; w.insert(1);
+    exp[0] = 5_000; // lazily pushed back: still filed at 300
+    w.tick(10_000, o);
+    expect(o.fired.map((f) => f[0])).toEqual([1, 0]);
+  });
+});

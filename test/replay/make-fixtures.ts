@@ -61,3 +61,32 @@ export function writeCapture(path: string, frames: Array<[number, Uint8Array]>):
   for (const [ts, fr] of frames) w.write(ts, fr);
   w.close();
 }
+
+// Scenario "expiry": persistence template timing across capture time gaps (-p 60, DR, rr):
+// a template that still controls a conn at its timeout is re-armed for 60 s and keeps the
+// client on its dest; once its conns are gone it expires and the client is scheduled afresh.
+export const EXPIRY_RULES = `-A -t 10.0.0.100:80 -s rr -p 60
+-a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1
+-a -t 10.0.0.100:80 -r 10.0.0.12:80 -g -w 1
+`;
+
+export function expiryFrames(): Array<[number, Uint8Array]> {
+  const s = 10_000;
+  const f: Array<[number, FrameBuilder]> = [
+    [s, c2d(CLIENT_A).tcp({ sport: 1, dport: 80, flags: 'S' })],
+    [s + 100, c2d(CLIENT_A).tcp({ sport: 1, dport: 80, flags: 'A' })],
+    // 61 s later: the template (60 s) was due while conn 1 lived → re-armed, still used
+    [s + 61_000, c2d(CLIENT_A).tcp({ sport: 2, dport: 80, flags: 'S' })],
+    [s + 61_100, c2d(CLIENT_A).tcp({ sport: 2, dport: 80, flags: 'A' })],
+    [s + 62_000, c2d(CLIENT_A).tcp({ sport: 1, dport: 80, flags: 'R' })],
+    [s + 62_100, c2d(CLIENT_A).tcp({ sport: 2, dport: 80, flags: 'R' })],
+    // conns gone 10 s after their RST; the template, refreshed at +61 s with its now 60 s timeout,
+    // is still there at +120 s (hit) and refreshed to +180 s; at +181 s it has expired (new, rr moves on)
+    [s + 120_000, c2d(CLIENT_A).tcp({ sport: 3, dport: 80, flags: 'S' })],
+    [s + 120_050, c2d(CLIENT_A).tcp({ sport: 3, dport: 80, flags: 'A' })],
+    [s + 120_100, c2d(CLIENT_A).tcp({ sport: 3, dport: 80, flags: 'R' })],
+    [s + 181_000, c2d(CLIENT_A).tcp({ sport: 4, dport: 80, flags: 'S' })],
+    [s + 181_100, c2d(CLIENT_B).tcp({ sport: 5, dport: 80, flags: 'S' })],
+  ];
+  return f.map(([ts, b]) => [ts, b.build()]);
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay, run } from '../../src/cli/commands/replay.js';
-import { BASIC_ARGS, BASIC_RULES, basicFrames, writeCapture } from './make-fixtures.js';
+import { BASIC_ARGS, BASIC_RULES, basicFrames, EXPIRY_RULES, expiryFrames, writeCapture } from './make-fixtures.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'uvs-replay-'));
@@ -36,6 +36,25 @@ describe('uvs replay goldens', () => {
     }
     expect(readFileSync(dec, 'utf8')).toBe(readFileSync(join(dir, 'expected-decisions.jsonl'), 'utf8'));
     expect(readFileSync(out).equals(readFileSync(join(dir, 'expected-out.pcap')))).toBe(true);
+  });
+
+  it('expiry: template re-arm and expiry across capture time gaps match the goldens', async () => {
+    const edir = join(here, 'expiry');
+    const p = join(tmp, 'expiry-in.pcap');
+    writeCapture(p, expiryFrames());
+    if (update) {
+      writeFileSync(join(edir, 'in.pcap'), readFileSync(p));
+      writeFileSync(join(edir, 'rules'), EXPIRY_RULES);
+    }
+    expect(readFileSync(p).equals(readFileSync(join(edir, 'in.pcap')))).toBe(true);
+    const dec = join(tmp, 'expiry.jsonl'), out = join(tmp, 'expiry.pcap');
+    expect(await replay(['--rules', join(edir, 'rules'), '--in', join(edir, 'in.pcap'), '--out', out, '--decisions', dec])).toBe(0);
+    if (update) {
+      writeFileSync(join(edir, 'expected-decisions.jsonl'), readFileSync(dec));
+      writeFileSync(join(edir, 'expected-out.pcap'), readFileSync(out));
+    }
+    expect(readFileSync(dec, 'utf8')).toBe(readFileSync(join(edir, 'expected-decisions.jsonl'), 'utf8'));
+    expect(readFileSync(out).equals(readFileSync(join(edir, 'expected-out.pcap')))).toBe(true);
   });
 
   it('is deterministic: two runs give identical files', async () => {
