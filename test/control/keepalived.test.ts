@@ -210,3 +210,17 @@ describe('keepalived parser details', () => {
     expect(rs[3]!.notifyDown).toBe('/bin/x#y#');
   });
 });
+
+describe('keepalived groups, more forms', () => {
+  it('IPv6 group ranges step the last group in hex; entries without a port make the service persistent', () => {
+    const cfg = loadKeepalivedText(
+      'virtual_server_group V6 {\n 2001:db8::8-a 443\n}\nvirtual_server group V6 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 2001:db8::100 443 {\n }\n}\n' +
+        'virtual_server_group NOPORT {\n 10.0.0.1\n}\nvirtual_server group NOPORT {\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.0.1.1 {\n }\n}\n',
+      'g6.conf',
+    );
+    expect(cfg.virtualServers.map((v) => `${v.service.addr}:${v.service.port}:${v.service.timeoutS}`)).toEqual([
+      '2001:db8::8:443:0', '2001:db8::9:443:0', '2001:db8::a:443:0', '10.0.0.1:0:360',
+    ]);
+    expect(cfg.problems).toEqual(['g6.conf:14: Virtual server [NOPORT]:0: zero port only valid for persistent services - setting']);
+  });
+});

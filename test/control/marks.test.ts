@@ -58,3 +58,11 @@ describe('parseMarkRules', () => {
     expect(applyMarkRules(rules, { ...udp, saddr: ip('10.1.2.3') }, 0xff00)).toBe(0xff02 | 0x100);
   });
 });
+
+describe('port ranges', () => {
+  it('--dport a:b, open-ended ranges and --sport', () => {
+    const { rules, errors } = parseMarkRules('-A PREROUTING -p tcp -m tcp --sport 1024: --dport :1023 -j MARK --set-mark 1\n-A PREROUTING -p udp -m udp --dport 5000:5100 -j MARK --set-mark 2\n', 'p.rules');
+    expect(errors).toEqual([]);
+    expect(rules.map((r) => [r.srcPorts, r.dstPorts])).toEqual([[[[1024, 65535]], [[0, 1023]]], [[], [[5000, 5100]]]]);
+  });
+});
