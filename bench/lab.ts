@@ -179,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   const haveDaemon = daemonAvailable();
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const started = new Date();
+  const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const rows: Row[] = cells.map((cell) => ({ cell, results: new Map() }));
   const samples = new Map<string, Measured[]>();
   const labs = new Map<LabKey, { st: LabState; stateDir: string }>();
@@ -255,7 +256,9 @@ export async function run(argv: string[]): Promise<number> {
     `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, machine \`${cpus().length} cores / ${Math.round(totalmem() / 2 ** 30)} GiB / Debian / Node ${process.versions.node}\`, command \`${cmd}\` (as root).`,
     `wrk -t${threads} -c${connections} from the lab's client namespace, ${durationS} s per run after a 1 s warm-up, median of ${runs} runs;`,
     'every path crosses the lab router; 2 real servers (node rs-agent, one process each) except "direct";',
-    'all lab veths run with tx checksum/TSO/GSO/GRO offloads off (frames must be wire-sized with full checksums for a raw-socket director).',
+    'veth offloads (tx checksum/TSO/GSO, GRO) are off wherever frames reach the director (they must be wire-sized with full checksums for a raw-socket director);',
+    'DR/TUN real servers reply around the director and keep theirs; NAT real servers reply through it, so the whole NAT path (uvs NAT and every peer) runs without them.',
+    `Load average when the run started: ${loadAtStart} (other work shares this machine: compare cells within one run, not across runs).`,
     'uvs and its peers were measured in this same run, runs interleaved cell by cell; the labs are built identically (uvs DR/NAT/TUN in their mode\'s lab, "direct" in the DR lab, the peers in the director namespace of a NAT lab without uvs, VIP on the director\'s eth0).',
     'Director CPU: the balancing process (uvs run, haproxy, node proxy) in % of one core; nftables works in the kernel (see machine CPU).',
     '',
