@@ -43,6 +43,16 @@ describe.skipIf(!isRoot)('netns-lab topologies (root)', () => {
     const j = JSON.parse(env.stdout) as { mode: string; vip: string; nodes: { name: string; netns: string; addrs: string[] }[] };
     expect(j.mode).toBe('dr');
     expect(j.nodes.find((n) => n.name === 'director')!.addrs).toEqual(['10.0.0.2']);
+    // `uvs lab check --here` on a real server itself (here: inside rs1), and on a host that is not one.
+    const here = (node: string): ReturnType<typeof run> => run('ip', ['netns', 'exec', `uvs-t-lab-${node}`, process.execPath, uvsScript(),
+      'lab', 'check', '--here', '--mode', 'dr', '--vip', '10.0.0.100', '--client', '10.9.0.2']);
+    const good = here('rs1');
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stdout).toContain('no mistakes found');
+    const bad = here('router');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('VIP 10.0.0.100 is not on lo');
+    expect(bad.stdout).toContain('fix: sysctl -w net.ipv4.conf.all.arp_ignore=1');
   });
 
   it('NAT: real servers are private (unreachable from the client) and route via the director', async () => {
