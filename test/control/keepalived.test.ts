@@ -224,3 +224,12 @@ describe('keepalived groups, more forms', () => {
     expect(cfg.problems).toEqual(['g6.conf:14: Virtual server [NOPORT]:0: zero port only valid for persistent services - setting']);
   });
 });
+
+describe('legacy keywords in real-world files', () => {
+  it('nat_mask (keepalived 1.x) is kept as a note, not an error', () => {
+    const cfg = loadKeepalivedText('virtual_server 192.168.14.248 80 {\ndelay_loop 3\nlb_algo rr\nlb_kind NAT\nnat_mask 255.255.255.255\nprotocol TCP\nreal_server 192.168.47.145 80 {\nweight 1\ninhibit_on_failure\nTCP_CHECK {\nconnect_port 80\nconnect_timeout 3\n}\n}\n}\n', 'old.conf');
+    expect(cfg.problems).toEqual([]);
+    expect(cfg.ignored.map((n) => `${n.line}:${n.keyword}`)).toEqual(['5:nat_mask']);
+    expect(cfg.virtualServers[0]!.realServers[0]!.inhibitOnFailure).toBe(true);
+  });
+});

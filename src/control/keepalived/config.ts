@@ -357,6 +357,11 @@ export class KeepalivedBuilder {
         else vs.delayLoopS = t;
         return;
       }
+      case 'nat_mask':
+        // keepalived 1.x keyword for Linux 2.2's reverse-NAT granularity, gone since; kept as a
+        // note so old real-world files still lint clean.
+        this.ignored.push(c);
+        return;
       case 'retry': case 'delay_before_retry': case 'warmup': case 'connect_timeout': case 'ha_suspend':
       case 'smtp_alert': case 'snmp_name': case 'hashed':
         // Checker timing defaults and alerting: src/health reads them from the node.
