@@ -5,8 +5,9 @@
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import type { LabState } from '../../netns-lab/lab.js';
-import { daemonAvailable, inNode, isRoot, labDown, labUp, ns, probe, sleep } from './helpers.js';
+import { labNamespaces, uvsScript, type LabState } from '../../netns-lab/lab.js';
+import { run } from '../../netns-lab/exec.js';
+import { T_PATHS, daemonAvailable, inNode, isRoot, labDown, labUp, ns, probe, sleep } from './helpers.js';
 
 /** tcpdump inside a node while `during` runs; returns the decoded lines (bounded by -c and a timeout). */
 async function capture(st: LabState, node: string, iface: string, filter: string, count: number, during: () => void): Promise<string[]> {
@@ -90,5 +91,18 @@ describe.skipIf(!isRoot || !daemonAvailable())('through the director (uvs run), 
     expect(lines[0]).toContain(`${st.topology.directorAddr} > ${rs1.rip}: `);
     expect(lines[0]).toContain(`${st.topology.clientAddr}.`);
     expect(lines[0]).toContain(`> ${st.topology.vip}.80:`);
+  });
+
+  it('uvs lab demo dr (the README\'s first command): requests, totals against the weights, listings, torn down', () => {
+    const r = run('env', ['UVS_LAB=uvs-t-lab', process.execPath, uvsScript(), 'lab', 'demo', 'dr', '--weights', '3,1', '--requests', '8'], { timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('only the Ethernet destination');
+    expect(r.stdout).toMatch(/rs1 {2}weight {2}3 {2}answered {3}6/);
+    expect(r.stdout).toMatch(/rs2 {2}weight {2}1 {2}answered {3}2/);
+    expect(r.stdout).toContain('$ uvsadm -L -n');
+    expect(r.stdout).toMatch(/TCP {2}10\.0\.0\.100:80 wrr/);
+    expect(r.stdout).toContain('IPVS connection entries');
+    expect(r.stdout).toContain('Torn down: 6 namespaces removed');
+    expect(labNamespaces(T_PATHS.prefix)).toEqual([]);
   });
 });
