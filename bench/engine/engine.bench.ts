@@ -5,7 +5,7 @@
 //   • the conn lookup alone at 1,000,000 conns: ConnTable vs the peer, a Map keyed by a string of
 //     the 5-tuple (the straightforward JS implementation), in the same run, with the ratio.
 // Frames are restored from a template before each iteration (outside the timed window).
-//   npm run build && node dist/bench/engine/engine.bench.js [--rounds 5] [--time 300] [--lookup-conns 1000000] [--quick]
+//   npm run build && node dist/bench/engine/engine.bench.js [--rounds 5] [--time 300] [--lookup-conns 1000000] [--filter SUBSTR] [--quick]
 // Prints the median over rounds of each round's median, in ns per packet.
 
 import { pathToFileURL } from 'node:url';
@@ -143,7 +143,11 @@ export async function runEngineBench(argv: string[]): Promise<BenchLine[]> {
   const rounds = argNum(argv, '--rounds', quick ? 1 : 5);
   const timeMs = argNum(argv, '--time', quick ? 100 : 300);
   const lookupN = argNum(argv, '--lookup-conns', quick ? 100_000 : 1_000_000);
-  const tasks = [...flowTasks(), ...newConnTasks(ALGORITHM_NAMES), ...lookupTasks(lookupN)];
+  const fi = argv.indexOf('--filter');
+  const filter = fi >= 0 ? argv[fi + 1] ?? '' : '';
+  const wantLookup = !filter || 'conn lookup'.includes(filter) || filter.includes('lookup');
+  const all = [...flowTasks(), ...newConnTasks(ALGORITHM_NAMES), ...(wantLookup ? lookupTasks(lookupN) : [])];
+  const tasks = all.filter((t) => !filter || t.name.includes(filter));
   const per = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
     const bench = new Bench({ time: timeMs, warmupTime: 100 });

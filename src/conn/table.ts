@@ -3,12 +3,15 @@
 // path never allocates and 1,000,000 conns fit in under 128 bytes each.
 //
 // Hashing follows ip_vs_conn.c: a conn is hashed ONCE, by the client side (protocol, caddr,
-// cport), into index-linked chains (bucket heads + a `next` link per slot). Both lookups hash the
+// cport), into index-linked chains (bucket heads + a link per slot). Both lookups hash the
 // client side of the packet: the "in" lookup (client→VIP: saddr/sport) compares vaddr/vport, the
 // "out" lookup (RS→client, NAT replies: daddr/dport) compares daddr/dport. Templates live in the
 // same table with cport 0 and the TEMPLATE flag. Deleting unlinks from the chain (no tombstones)
 // and pushes the slot on a free list; when the free list is empty new conns are refused and the
 // caller drops and counts the packet, existing conns are untouched. The hash seed is injected.
+// The chain walk reads one 16-byte record per entry (`hk`: caddr, vaddr, cport<<16|vport, link),
+// so a lookup in a big table costs about one cache miss per chain entry instead of one per field;
+// the protocol and flags are checked only for a record whose addresses and ports match.
 // Addresses are kept and passed as int32 (same bits as the u32): a u32 above 2^31 is a heap
 // number in V8 and would be boxed (allocated) whenever it crosses a call that is not inlined.
 
@@ -55,8 +58,11 @@ export class ConnTable {
   readonly expires: Float64Array;
   /** Client-side next-hop MAC learned from the first client frame (6 bytes per slot), for NAT replies. */
   readonly cmac: Uint8Array;
-  /** Hash-chain link while in use, free-list link while free. */
-  readonly next: Int32Array;
+  /**
+   * The lookup record, 4 int32 per slot: [caddr, vaddr, cport << 16 | vport, link]; link is the
+   * hash-chain successor while in use, the free-list successor while free (-1 ends both).
+   */
+  readonly hk: Int32Array;
   readonly buckets: Int32Array;
 
   count: number;
@@ -84,10 +90,10 @@ export class ConnTable {
     this.timeoutMs = new Uint32Array(capacity);
     this.expires = new Float64Array(capacity);
     this.cmac = new Uint8Array(capacity * 6);
-    this.next = new Int32Array(capacity);
+    this.hk = new Int32Array(capacity * 4);
     this.buckets = new Int32Array(nb).fill(-1);
-    for (let i = 0; i < capacity; i++) this.next[i] = i + 1;
-    this.next[capacity - 1] = -1;
+    for (let i = 0; i < capacity; i++) this.hk[i * 4 + 3] = i + 1;
+    this.hk[(capacity - 1) * 4 + 3] = -1;
     this.freeHead = 0;
     this.count = 0;
   }
@@ -97,7 +103,7 @@ export class ConnTable {
     let n = 0;
     for (const a of [this.proto, this.state, this.flags, this.caddr, this.vaddr, this.daddr, this.cport, this.vport,
       this.dport, this.fwmark, this.dest, this.control, this.nControl, this.timeoutMs, this.expires, this.cmac,
-      this.next, this.buckets]) n += a.byteLength;
+      this.hk, this.buckets]) n += a.byteLength;
     return n;
   }
 
@@ -115,8 +121,8 @@ export class ConnTable {
   alloc(): number {
     const i = this.freeHead;
     if (i < 0) return -1;
-    this.freeHead = this.next[i]!;
-    this.next[i] = -1;
+    this.freeHead = this.hk[i * 4 + 3]!;
+    this.hk[i * 4 + 3] = -1;
     this.flags[i] = CONN_F_USED;
     this.state[i] = 0;
     this.proto[i] = 0;
@@ -134,15 +140,20 @@ export class ConnTable {
   free(i: number): void {
     if ((this.flags[i]! & CONN_F_LINKED) !== 0) this.unlink(i);
     this.flags[i] = 0;
-    this.next[i] = this.freeHead;
+    this.hk[i * 4 + 3] = this.freeHead;
     this.freeHead = i;
     this.count--;
   }
 
-  /** Hash the conn by its client side (ip_vs_conn_hash()). */
+  /** Hash the conn by its client side (ip_vs_conn_hash()); fills its lookup record from the fields. */
   link(i: number): void {
     const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
-    this.next[i] = this.buckets[b]!;
+    const o = i * 4;
+    const hk = this.hk;
+    hk[o] = this.caddr[i]!;
+    hk[o + 1] = this.vaddr[i]!;
+    hk[o + 2] = (this.cport[i]! << 16) | this.vport[i]!;
+    hk[o + 3] = this.buckets[b]!;
     this.buckets[b] = i;
     this.flags[i] = this.flags[i]! | CONN_F_LINKED;
   }
@@ -150,18 +161,19 @@ export class ConnTable {
   /** Remove the conn from its chain (ip_vs_conn_unhash()). */
   unlink(i: number): void {
     const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
+    const hk = this.hk;
     let p = this.buckets[b]!;
     if (p === i) {
-      this.buckets[b] = this.next[i]!;
+      this.buckets[b] = hk[i * 4 + 3]!;
     } else {
       let guard = this.capacity;
       while (p >= 0 && guard-- > 0) {
-        const n = this.next[p]!;
-        if (n === i) { this.next[p] = this.next[i]!; break; }
+        const n = hk[p * 4 + 3]!;
+        if (n === i) { hk[p * 4 + 3] = hk[i * 4 + 3]!; break; }
         p = n;
       }
     }
-    this.next[i] = -1;
+    hk[i * 4 + 3] = -1;
     this.flags[i] = this.flags[i]! & ~CONN_F_LINKED;
   }
 
@@ -169,11 +181,14 @@ export class ConnTable {
   lookupIn(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
     saddr |= 0;
     daddr |= 0;
+    const ports = (sport << 16) | dport;
+    const hk = this.hk;
     let i = this.buckets[this.hash(proto, saddr, sport)]!;
     while (i >= 0) {
-      if (this.caddr[i] === saddr && this.cport[i] === sport && this.vaddr[i] === daddr && this.vport[i] === dport &&
+      const o = i << 2;
+      if (hk[o] === saddr && hk[o + 2] === ports && hk[o + 1] === daddr &&
         this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) === 0) return i;
-      i = this.next[i]!;
+      i = hk[o + 3]!;
     }
     return -1;
   }
@@ -185,17 +200,21 @@ export class ConnTable {
   lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
     saddr |= 0;
     daddr |= 0;
+    const hk = this.hk;
     let i = this.buckets[this.hash(proto, daddr, dport)]!;
     while (i >= 0) {
-      const f = this.flags[i]!;
-      if (this.caddr[i] === daddr && this.cport[i] === dport && this.proto[i] === proto && (f & CONN_F_TEMPLATE) === 0) {
-        if ((f & CONN_F_FWD_MASK) === CONN_F_MASQ) {
-          if (this.daddr[i] === saddr && this.dport[i] === sport) return i;
-        } else if (this.vaddr[i] === saddr && this.vport[i] === sport) {
-          return i;
+      const o = i << 2;
+      if (hk[o] === daddr && (hk[o + 2]! >>> 16) === dport && this.proto[i] === proto) {
+        const f = this.flags[i]!;
+        if ((f & CONN_F_TEMPLATE) === 0) {
+          if ((f & CONN_F_FWD_MASK) === CONN_F_MASQ) {
+            if (this.daddr[i] === saddr && this.dport[i] === sport) return i;
+          } else if (hk[o + 1] === saddr && (hk[o + 2]! & 0xffff) === sport) {
+            return i;
+          }
         }
       }
-      i = this.next[i]!;
+      i = hk[o + 3]!;
     }
     return -1;
   }
@@ -204,11 +223,13 @@ export class ConnTable {
   lookupTemplate(proto: number, caddr: number, vaddr: number, vport: number): number {
     caddr |= 0;
     vaddr |= 0;
+    const hk = this.hk;
     let i = this.buckets[this.hash(proto, caddr, 0)]!;
     while (i >= 0) {
-      if (this.caddr[i] === caddr && this.cport[i] === 0 && this.vaddr[i] === vaddr && this.vport[i] === vport &&
+      const o = i << 2;
+      if (hk[o] === caddr && hk[o + 2] === vport && hk[o + 1] === vaddr &&
         this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) !== 0) return i;
-      i = this.next[i]!;
+      i = hk[o + 3]!;
     }
     return -1;
   }
