@@ -74,6 +74,7 @@ describe('uvs replay: bad arguments and files give clear errors (exit 2)', () =>
     ['bad neigh', ['--rules', join(dir, 'rules'), '--in', join(dir, 'in.pcap'), '--neigh', '1.2.3=aa'], /--neigh '1.2.3=aa'/],
     ['rules file missing', ['--rules', join(tmp, 'nope'), '--in', join(dir, 'in.pcap')], /no such file/],
     ['capture missing', ['--rules', join(dir, 'rules'), '--in', join(tmp, 'nope.pcap'), '--addr', '10.0.0.2'], /nope.pcap/],
+    ['unwritable --out', ['--rules', join(dir, 'rules'), '--in', join(dir, 'in.pcap'), '--addr', '10.0.0.2', '--out', '/nonexistent-dir/x.pcap'], /--out \/nonexistent-dir/],
     ['bad sysctl', ['--rules', join(dir, 'rules'), '--in', join(dir, 'in.pcap'), '--sysctl', 'nope=1'], /--sysctl 'nope=1'/],
     ['tunnel without --addr', ['--rules', join(dir, 'rules'), '--in', join(dir, 'in.pcap')], /--addr/],
   ];

@@ -10,7 +10,7 @@
 // (conn hash seed), --mtu N, --sysctl NAME=VALUE (conn_reuse_mode, expire_nodest_conn,
 // expire_quiescent_template, sloppy_tcp), --summary (counts on stderr).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Clock } from '../../engine/clock.js';
 import { Engine, ENGINE_DROP_NAMES, VERDICT_ARP, VERDICT_NAMES, VERDICT_TX } from '../../engine/engine.js';
@@ -141,9 +141,26 @@ export async function replay(argv: string[]): Promise<number> {
   const errors = engine.applyTable(table);
   if (errors.length) fail(errors.map((e) => `${rulesPath}: ${e}`).join('\n'));
 
-  const out = values.out !== undefined ? new PcapWriter(values.out as string) : null;
-  const lines: string[] = [];
-  const wantDecisions = values.decisions !== undefined;
+  let out: PcapWriter | null = null;
+  if (values.out !== undefined) {
+    try {
+      out = new PcapWriter(values.out as string);
+    } catch (err) {
+      fail(`--out ${String(values.out)}: ${(err as Error).message}`);
+    }
+  }
+  // Decisions are streamed to the file in chunks (a capture may hold millions of frames).
+  let decFd = -1;
+  if (values.decisions !== undefined) {
+    try {
+      decFd = openSync(values.decisions as string, 'w');
+    } catch (err) {
+      out?.close();
+      fail(`--decisions ${String(values.decisions)}: ${(err as Error).message}`);
+    }
+  }
+  let pending = '';
+  const wantDecisions = decFd >= 0;
   const buf = new Uint8Array(HEADROOM + 65536 + 64);
   const d = new PacketDesc(buf);
   const dec = engine.decision;
@@ -174,17 +191,22 @@ export async function replay(argv: string[]): Promise<number> {
           template: dec.template === TEMPLATE_NEW ? 'new' : dec.template === TEMPLATE_HIT ? 'hit' : null,
         };
         if (dec.reason >= 0) rec.reason = ENGINE_DROP_NAMES[dec.reason];
-        lines.push(JSON.stringify(rec));
+        pending += JSON.stringify(rec) + '\n';
+        if (pending.length > 1 << 16) { writeSync(decFd, pending); pending = ''; }
       }
       i++;
     });
   } catch (err) {
     out?.close();
+    if (decFd >= 0) closeSync(decFd);
     if (err instanceof UsageError) throw err;
     fail(`--in ${(err as Error).message}`);
   }
   out?.close();
-  if (wantDecisions) writeFileSync(values.decisions as string, lines.length ? lines.join('\n') + '\n' : '');
+  if (decFd >= 0) {
+    if (pending) writeSync(decFd, pending);
+    closeSync(decFd);
+  }
   if (values.summary) {
     const vs = engine.stats.verdicts;
     const drops: string[] = [];
