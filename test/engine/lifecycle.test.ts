@@ -236,3 +236,36 @@ describe('engine: ICMP errors about our own IP-in-IP packets (§5.6)', () => {
     expect(rig.send(err).verdict).toBe('pass');
   });
 });
+
+describe('engine: more sysctl and OPS corners', () => {
+  it('expire_nodest_conn=1: a SYN on a conn whose dest has weight 0 is rescheduled', () => {
+    const mk = (w: number) => table([service({ id: 970, sched: 'rr', dests: [dest(RIP2, 80, { id: 971, weight: w }), dest(RIP1, 80, { id: 972 })] })]);
+    const rig = new Rig(mk(1), { expireNodestConn: true });
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }));
+    rig.engine.applyTable(mk(0));
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }))).toMatchObject({ conn: 'new', dest: '10.0.0.11:80' });
+  });
+  it('sloppy_tcp: a non-SYN, non-RST packet may create a conn; RST never does', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80)] })]), { sloppyTcp: true });
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }))).toMatchObject({ verdict: 'tx', conn: 'new' });
+    expect(rig.send(fromClient().tcp({ sport: 2, dport: 80, flags: 'R' }))).toMatchObject({ verdict: 'pass', conn: 'none' });
+  });
+  it('OPS with persistence: each datagram goes through the template, which outlives the freed conns', () => {
+    const rig = new Rig(table([service({ id: 980, protocol: 'udp', port: 53, sched: 'rr', flags: SVC_F_ONEPACKET | 1, timeoutS: 30, dests: [dest(RIP2, 53), dest(RIP1, 53)] })]));
+    const a = rig.send(fromClient().udp({ sport: 7, dport: 53 }).payload('a'));
+    const b = rig.send(fromClient().udp({ sport: 8, dport: 53 }).payload('b'));
+    expect([a.template, b.template, a.dest, b.dest]).toEqual(['new', 'hit', '10.0.0.12:53', '10.0.0.12:53']);
+    const conns = rig.engine.connections();
+    expect(conns.length).toBe(1);
+    expect(conns[0]!.flags & 0x1000).toBe(0x1000);
+    expect(rig.counts(RIP2, 53)).toEqual([0, 0, 1]);
+    rig.advance(30_000);
+    expect(rig.engine.connections().length).toBe(0);
+    expect(rig.engine.serviceStats(980).conns).toBe(2);
+  });
+  it('a non-persistent port-0 service cannot schedule (dropped, counted)', () => {
+    const rig = new Rig(table([service({ port: 0, dests: [dest(RIP1, 0)] })]));
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 22, flags: 'S' }))).toMatchObject({ verdict: 'drop', reason: 'port_zero' });
+  });
+});
