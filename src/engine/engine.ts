@@ -65,7 +65,7 @@ export const DROP_NO_DEST = DROP_COUNT;
 export const DROP_CONN_TABLE_FULL = DROP_COUNT + 1;
 /** The conn's dest was deleted and expire_nodest_conn is 0 (§4.9). */
 export const DROP_DEST_UNAVAILABLE = DROP_COUNT + 2;
-/** A non-persistent port-0 service cannot schedule (§3.2). */
+/** A non-persistent port-0 service cannot schedule (§3.2): ICMP port unreachable sent. */
 export const DROP_PORT_ZERO = DROP_COUNT + 3;
 /** The next hop's MAC is not resolved yet. */
 export const DROP_NO_NEIGH = DROP_COUNT + 4;
@@ -577,9 +577,13 @@ export class Engine implements StatsSource {
       }
       if (cp === PERSIST_NO_DEST) return this.leave(d, svc);
     } else {
-      if (svc.port === 0) {
-        // "Schedule: port zero only supported in persistent services"
-        this.drop(DROP_PORT_ZERO);
+      // ip_vs_schedule(): a non-persistent, non-fwmark service only schedules its own port (a
+      // port-0 service logs "port zero only supported in persistent services"; FTP data caught by
+      // a port-21 service is left alone); then ip_vs_leave(): ICMP port unreachable and drop.
+      if (svc.fwmark === 0 && d.dport !== svc.port) {
+        if (svc.port === 21) return -1;
+        this.sendIcmp(d, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+        this.drop(svc.port === 0 ? DROP_PORT_ZERO : DROP_NO_DEST);
         return -1;
       }
       const dest = svc.scheduler.schedule(svc, svc.schedState, d);

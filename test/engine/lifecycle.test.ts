@@ -264,8 +264,15 @@ describe('engine: more sysctl and OPS corners', () => {
     expect(rig.engine.connections().length).toBe(0);
     expect(rig.engine.serviceStats(980).conns).toBe(2);
   });
-  it('a non-persistent port-0 service cannot schedule (dropped, counted)', () => {
+  it('a non-persistent port-0 service cannot schedule: ICMP port unreachable, dropped, counted', () => {
     const rig = new Rig(table([service({ port: 0, dests: [dest(RIP1, 0)] })]));
-    expect(rig.send(fromClient().tcp({ sport: 1, dport: 22, flags: 'S' }))).toMatchObject({ verdict: 'drop', reason: 'port_zero' });
+    const s = rig.send(fromClient().tcp({ sport: 1, dport: 22, flags: 'S' }));
+    expect(s).toMatchObject({ verdict: 'drop', reason: 'port_zero' });
+    expect(s.extra.length).toBe(1);
+  });
+  it('a non-persistent port-21 service leaves FTP data connections alone (pass)', () => {
+    const rig = new Rig(table([service({ port: 21, dests: [dest(RIP1, 21)] })]));
+    expect(rig.send(fromClient().tcp({ sport: 1, dport: 40000, flags: 'S' }))).toMatchObject({ verdict: 'pass', conn: 'none', service: 'TCP 10.0.0.100:21' });
+    expect(rig.send(fromClient().tcp({ sport: 2, dport: 21, flags: 'S' }))).toMatchObject({ verdict: 'tx', conn: 'new' });
   });
 });
