@@ -28,6 +28,16 @@ const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out
 export const DEFAULT_DIRECTOR_MAC = '02:00:00:00:00:01';
 const HEADROOM = 64;
 const CONN_WORDS = ['none', 'new', 'hit'];
+const VERDICT_JSON = VERDICT_NAMES.map((n) => JSON.stringify(n));
+const labelCache = new Map<string, string>();
+function jsonLabel(label: string): string {
+  let q = labelCache.get(label);
+  if (q === undefined) {
+    q = JSON.stringify(label);
+    labelCache.set(label, q);
+  }
+  return q;
+}
 
 class UsageError extends Error {}
 
@@ -182,16 +192,12 @@ export async function replay(argv: string[]): Promise<number> {
       if (out && (v === VERDICT_TX || v === VERDICT_ARP)) out.write(tsMs, buf, d.off, d.len);
       if (out) for (let k = 0; k < engine.extraCount; k++) out.write(tsMs, engine.extraBuf, engine.extraOff[k]!, engine.extraLen[k]!);
       if (wantDecisions) {
-        const rec: Record<string, unknown> = {
-          i, ts: tsSeconds(tsMs), verdict: VERDICT_NAMES[v],
-          service: dec.svcSlot >= 0 ? engine.serviceLabels[dec.svcSlot] : null,
-          dest: dec.destSlot >= 0 ? engine.destLabels[dec.destSlot] : null,
-          fwd: dec.fwd >= 0 ? FWD_NAMES[dec.fwd] : null,
-          conn: CONN_WORDS[dec.conn],
-          template: dec.template === TEMPLATE_NEW ? 'new' : dec.template === TEMPLATE_HIT ? 'hit' : null,
-        };
-        if (dec.reason >= 0) rec.reason = ENGINE_DROP_NAMES[dec.reason];
-        pending += JSON.stringify(rec) + '\n';
+        // The same object JSON.stringify would print, built from pre-quoted pieces (the labels
+        // only change when the table does), so long captures are not bound by stringify.
+        pending += `{"i":${i},"ts":${tsSeconds(tsMs)},"verdict":${VERDICT_JSON[v]},"service":${dec.svcSlot >= 0 ? jsonLabel(engine.serviceLabels[dec.svcSlot]!) : 'null'},` +
+          `"dest":${dec.destSlot >= 0 ? jsonLabel(engine.destLabels[dec.destSlot]!) : 'null'},"fwd":${dec.fwd >= 0 ? JSON.stringify(FWD_NAMES[dec.fwd]) : 'null'},` +
+          `"conn":"${CONN_WORDS[dec.conn]}","template":${dec.template === TEMPLATE_NEW ? '"new"' : dec.template === TEMPLATE_HIT ? '"hit"' : 'null'}` +
+          `${dec.reason >= 0 ? `,"reason":${JSON.stringify(ENGINE_DROP_NAMES[dec.reason])}` : ''}}\n`;
         if (pending.length > 1 << 16) { writeSync(decFd, pending); pending = ''; }
       }
       i++;
