@@ -538,7 +538,7 @@ export class Engine implements StatsSource {
     if (d.proto === IPPROTO_TCP) conns.tcpTransition(cp, DIR_INPUT, d.tcpFlags);
     else conns.udpTransition(cp, false);
 
-    const v = this.xmitIn(d, cp, ds);
+    const v = this.xmitIn(d, cp);
     if ((flags & CONN_F_ONE_PACKET) !== 0) conns.destroy(cp);
     else conns.putTimer(cp);
     return v;
@@ -613,7 +613,7 @@ export class Engine implements StatsSource {
   }
 
   /** cp->packet_xmit(): DR, TUN or NAT towards the dest. */
-  private xmitIn(d: PacketDesc, cp: number, ds: number): number {
+  private xmitIn(d: PacketDesc, cp: number): number {
     const t = this.conns.table;
     const fwd = t.flags[cp]! & CONN_F_FWD_MASK;
     const rip = t.daddr[cp]!;
@@ -633,7 +633,6 @@ export class Engine implements StatsSource {
     } else {
       n = xmitRoute(d, this.opts.mac, 0, macs, nh * 6, mtu);
     }
-    void ds;
     if (n < 0) return this.xmitFailed(d, -n, mtu);
     // Only a frame longer than MTU + 14 can carry an IP packet over the MTU (fragmentFrame checks exactly).
     if (d.len > mtu + 14) return this.fragment(d, port);
