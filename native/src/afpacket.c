@@ -13,7 +13,7 @@
  * bench/io measures both (see bench/RESULTS.md, "## Live I/O"); JS picks the default.
  *
  * Functions (all throw an Error whose `code` is the errno name on failure):
- *   afpOpen(ifname, {promisc, qdiscBypass, mode:"mmsg"|"ring", rcvbuf, ringFrames}) -> handle
+ *   afpOpen(ifname, {promisc, qdiscBypass, mode:"mmsg"|"ring", rcvbuf, ringFrames, txDontWait}) -> handle
  *   afpClose(handle)
  *   afpRecv(handle, slab, slotSize, headroom, firstSlot, maxSlots, lens:Uint32Array, timeoutMs) -> n
  *       fills slots firstSlot..firstSlot+n-1 (frame at slot*slotSize+headroom), lens[i] = length.
@@ -61,6 +61,8 @@ typedef struct {
   int fd;
   int mode;
   int ifindex;
+  /* ring: kick the tx ring with MSG_DONTWAIT (do not wait until the kernel released every frame) */
+  int txDontWait;
   /* mmsg */
   struct mmsghdr *msgs;
   struct iovec *iovs;
@@ -181,13 +183,14 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
   char ifname[IF_NAMESIZE + 8];
   int n = get_string(env, argv[0], ifname, sizeof ifname);
   if (n <= 0 || n >= IF_NAMESIZE) return throw_msg(env, "EINVAL", "afpOpen: interface name must be 1-15 characters");
-  int promisc = 0, bypass = 0, mode = MODE_MMSG;
+  int promisc = 0, bypass = 0, mode = MODE_MMSG, txDontWait = 1;
   int64_t rcvbuf = 4 << 20, ringFrames = 4096;
   napi_valuetype t = napi_undefined;
   if (argc >= 2) napi_typeof(env, argv[1], &t);
   if (t == napi_object) {
     promisc = get_bool_prop(env, argv[1], "promisc", 0);
     bypass = get_bool_prop(env, argv[1], "qdiscBypass", 0);
+    txDontWait = get_bool_prop(env, argv[1], "txDontWait", 1);
     rcvbuf = get_int_prop(env, argv[1], "rcvbuf", rcvbuf);
     ringFrames = get_int_prop(env, argv[1], "ringFrames", ringFrames);
     bool has = false;
@@ -217,6 +220,7 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
   a->fd = -1;
   a->mode = mode;
   a->ifindex = (int)ifindex;
+  a->txDontWait = txDontWait;
   /* protocol 0 until bound, so no frames from other interfaces queue up in between */
   a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (a->fd < 0) { int e = errno; afp_free(a); return throw_errno(env, e, "AF_PACKET socket"); }
@@ -415,7 +419,7 @@ static int ring_tx(afp_t *a, uint8_t *slab, size_t slabLen, uint32_t *offs, uint
     queued++;
   }
   if (queued == 0) return 0;
-  if (send(a->fd, NULL, 0, 0) < 0 && errno != EAGAIN && errno != ENOBUFS) return -1;
+  if (send(a->fd, NULL, 0, a->txDontWait ? MSG_DONTWAIT : 0) < 0 && errno != EAGAIN && errno != ENOBUFS) return -1;
   return (int)queued;
 }
 

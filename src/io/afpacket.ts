@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { IoCounters, OpenOptions, PacketIo, Slab } from './backend.js';
 
 export interface NativeAfPacket {
-  afpOpen(ifname: string, opts: { promisc?: boolean; qdiscBypass?: boolean; mode?: string; rcvbuf?: number; ringFrames?: number }): number;
+  afpOpen(ifname: string, opts: { promisc?: boolean; qdiscBypass?: boolean; mode?: string; rcvbuf?: number; ringFrames?: number; txDontWait?: boolean }): number;
   afpClose(handle: number): void;
   afpRecv(handle: number, slab: ArrayBuffer, slotSize: number, headroom: number, first: number, max: number, lens: Uint32Array, timeoutMs: number): number;
   afpSend(handle: number, buf: Uint8Array, offsets: Uint32Array, lens: Uint32Array, count: number): number;
@@ -65,7 +65,9 @@ export class AfPacketIo implements PacketIo {
   static open(ifname: string, opts: OpenOptions = {}): AfPacketIo {
     const native = loadNative();
     const info = native.afpIfInfo(ifname);
-    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'mmsg' });
+    // UVS_AFP_TXWAIT=1 (benchmarks only): wait for every ring frame to be released on each send.
+    const txDontWait = process.env.UVS_AFP_TXWAIT !== '1';
+    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'ring', txDontWait });
     return new AfPacketIo(native, ifname, handle, info);
   }
 
