@@ -239,6 +239,7 @@ export class Conns implements TimerOwner {
   /**
    * An entry whose time has come is dead even if the wheel has not walked its slot yet: fire its
    * timer now (at its due time) and say whether it survived (a template still controlling conns).
+   * DIFF: the kernel's timer would already have run; here the lookup runs it (test: "lazy expiry").
    */
   private alive(i: number): boolean {
     const t = this.table;
@@ -308,7 +309,7 @@ export class Conns implements TimerOwner {
     return this.wheel.tick(this.clock.nowMs, this);
   }
 
-  /** Every conn for `ipvsadm -L -c` (control path: allocates). */
+  /** Every conn for `ipvsadm -L -c` (control path: allocates). DIFF: slot order, not hash-chain order. */
   snapshot(): ConnSnapshot[] {
     const t = this.table;
     const out: ConnSnapshot[] = [];

@@ -493,6 +493,7 @@ export class Engine implements StatsSource {
       const ds = t.dest[cp]!;
       const dest = ds >= 0 ? conns.dests[ds] : null;
       if (this.opts.expireNodestConn && dest && dest.weight === 0) resched = true;
+      // DIFF: no netfilter conntrack, so a rescheduled conn never forces a drop (old_ct is false).
       else if (this.opts.connReuseMode !== 0 && this.newConnExpected(cp)) resched = true;
       if (resched) {
         if (t.nControl[cp] === 0) conns.expireNow(cp);
@@ -620,6 +621,8 @@ export class Engine implements StatsSource {
     const mtu = this.opts.mtu;
     if (fwd === CONN_F_LOCALNODE) return this.pass();
     const nh = this.nextHop(rip);
+    // DIFF: the kernel queues a packet while it resolves the next hop; the engine drops it as
+    // `no_neigh` with the frame untouched, and `uvs run` holds and re-runs it (test: no_neigh).
     if (nh < 0) return this.drop(DROP_NO_NEIGH);
     const macs = this.neighbours.macs;
     let n: number;

@@ -276,3 +276,27 @@ describe('engine: more sysctl and OPS corners', () => {
     expect(rig.send(fromClient().tcp({ sport: 2, dport: 21, flags: 'S' }))).toMatchObject({ verdict: 'tx', conn: 'new' });
   });
 });
+
+describe('engine: DIFF behaviours', () => {
+  it('no_neigh: an unresolved next hop drops the frame untouched and counts it', () => {
+    const rig = new Rig(table([service({ dests: [dest(RIP1, 80)] })]), { neighbours: { macs: new Uint8Array(6), lookup: () => -1 } });
+    const f = fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }).build();
+    const s = rig.send(f);
+    expect(s).toMatchObject({ verdict: 'drop', reason: 'no_neigh', conn: 'new', dest: '10.0.0.11:80' });
+    expect(Buffer.from(s.out).equals(Buffer.from(f))).toBe(true);
+  });
+  it('lazy expiry: without a wheel walk, a lookup treats a conn whose time has come as expired', () => {
+    const rig = new Rig(table([service({ sched: 'rr', dests: [dest(RIP2, 80), dest(RIP1, 80)] })]), { exactTimers: false });
+    rig.send(fromClient().tcp({ sport: 1, dport: 80, flags: 'S' }));
+    rig.clock.nowMs += 60_000; // SYN_RECV timeout, no tick
+    const s = rig.engine;
+    const d = rig.d;
+    const buf = new Uint8Array(200);
+    const f = fromClient().tcp({ sport: 1, dport: 80, flags: 'A' }).build();
+    buf.set(f, 64);
+    d.buf = buf; d.off = 64; d.len = f.length; d.port = 0;
+    expect(s.processFrame(d)).toBe(2);
+    expect(s.decision.conn).toBe(0);
+    expect(rig.counts(RIP2, 80)).toEqual([0, 0, 0]);
+  });
+});
