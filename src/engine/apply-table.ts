@@ -21,7 +21,7 @@ import { getScheduler } from '../sched/registry.js';
 import { Dest } from './dest.js';
 import type { Engine } from './engine.js';
 import { MarkClassifier } from './marks.js';
-import type { Service } from './service.js';
+import { Service } from './service.js';
 
 /** A trashed dest is freed once it has had no conns for this long. */
 export const TRASH_IDLE_MS = 120_000;
@@ -141,12 +141,25 @@ function validate(e: Engine, table: VirtualServerTable): { checked: CheckedServi
       if (!Number.isInteger(dc.weight) || dc.weight < 0) errors.push(`${dwhere}: bad weight ${dc.weight}`);
       const fwd = fwdFlag(dc.fwd as FwdMethod);
       if (fwd < 0 || fwd > 3) errors.push(`${dwhere}: unsupported forwarding method '${dc.fwd}'`);
+      if (!Number.isInteger(dc.uThreshold) || dc.uThreshold < 0 || !Number.isInteger(dc.lThreshold) || dc.lThreshold < 0) {
+        errors.push(`${dwhere}: bad thresholds ${dc.uThreshold}/${dc.lThreshold}`);
+      }
       if (dc.lThreshold > dc.uThreshold && dc.uThreshold !== 0) errors.push(`${dwhere}: lower threshold above upper threshold`);
       const dk = `${daddr}:${dc.port}`;
       if (dkeys.has(dk)) errors.push(`${dwhere}: defined twice`);
       dkeys.add(dk);
       if (!e.model.destById.has(dc.id)) newDests++;
       dests.push({ cfg: dc, addr: daddr, params: { weight: dc.weight, fwd: fwd & CONN_F_FWD_MASK, uThreshold: dc.uThreshold, lThreshold: dc.lThreshold } });
+    }
+    // A scheduler may refuse a service (mh with more dests than slots): ask now, with the final
+    // dest list, so the table is refused whole instead of half-applied.
+    const sched = getScheduler(s.sched);
+    if (sched?.checkService) {
+      const probe = new Service(s.id, proto, addr, s.port, s.fwmark, sched, e.randomU32, e.clock);
+      probe.flags = s.flags;
+      probe.dests = dests.map((cd) => new Dest(cd.cfg.id, cd.addr, cd.cfg.port, cd.params.weight, cd.params.fwd));
+      const refusal = sched.checkService(probe);
+      if (refusal !== null) errors.push(`${where}: ${refusal}`);
     }
     checked.push({ cfg: s, proto, addr, netmask: netmask ?? 0xffffffff, dests });
   }

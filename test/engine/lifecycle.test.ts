@@ -300,3 +300,18 @@ describe('engine: DIFF behaviours', () => {
     expect(rig.counts(RIP2, 80)).toEqual([0, 0, 0]);
   });
 });
+
+describe('engine: a table is validated whole before anything changes', () => {
+  it('mh refusing a service with more dests than its slots refuses the table; bad thresholds too', () => {
+    const rig = new Rig(table([service({ id: 990, dests: [dest(RIP1, 80)] })]), { maxDests: 5000 });
+    const many = Array.from({ length: 4094 }, (_, k) => dest(`10.1.${k >> 8}.${k & 255}`, 80));
+    const errs = rig.engine.applyTable(table([
+      service({ id: 990, dests: [dest(RIP1, 80, { uThreshold: -1 })] }),
+      service({ id: 991, port: 81, sched: 'mh', dests: many }),
+    ]));
+    expect(errs.join('\n')).toMatch(/mh: 4094 destinations exceed/);
+    expect(errs.join('\n')).toMatch(/bad thresholds/);
+    expect(rig.engine.model.serviceById.size).toBe(1);
+    expect(rig.engine.model.serviceById.get(990)!.dests.length).toBe(1);
+  });
+});
