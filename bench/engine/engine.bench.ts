@@ -63,6 +63,27 @@ function flowTasks(): Task[] {
   return tasks;
 }
 
+/** Established DR over FLOWS conns (256 slabs rotated), so the conn table is not all in cache. */
+function manyFlowsTask(flows: number): Task {
+  const { engine } = makeEngine('Route', 'rr', flows * 2);
+  const d = new PacketDesc();
+  const slabs = flows / BATCH;
+  const tpls: Uint8Array[] = [];
+  for (let k = 0; k < slabs; k++) {
+    runSlab(engine, d, clientSlab(F_SYN, k * BATCH));
+    const ack = clientSlab(F_ACK, k * BATCH);
+    runSlab(engine, d, ack.slice());
+    tpls.push(ack);
+  }
+  const slab = new Uint8Array(tpls[0]!.length);
+  let k = 0;
+  return {
+    name: `established DR (${flows} flows)`,
+    fn: () => { sink += runSlab(engine, d, slab); },
+    before: () => { k = (k + 1) % slabs; slab.set(tpls[k]!); },
+  };
+}
+
 function newConnTasks(scheds: readonly string[]): Task[] {
   const tasks: Task[] = [];
   for (const sched of scheds) {
@@ -146,7 +167,8 @@ export async function runEngineBench(argv: string[]): Promise<BenchLine[]> {
   const fi = argv.indexOf('--filter');
   const filter = fi >= 0 ? argv[fi + 1] ?? '' : '';
   const wantLookup = !filter || 'conn lookup'.includes(filter) || filter.includes('lookup');
-  const all = [...flowTasks(), ...newConnTasks(ALGORITHM_NAMES), ...(wantLookup ? lookupTasks(lookupN) : [])];
+  const wantMany = !filter || 'established DR (65536 flows)'.includes(filter);
+  const all = [...flowTasks(), ...(wantMany ? [manyFlowsTask(quick ? 4096 : 65536)] : []), ...newConnTasks(ALGORITHM_NAMES), ...(wantLookup ? lookupTasks(lookupN) : [])];
   const tasks = all.filter((t) => !filter || t.name.includes(filter));
   const per = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
