@@ -329,10 +329,13 @@ async function main(): Promise<void> {
   const listener = new Listener(child);
   try {
     const { ports } = JSON.parse(await listener.next()) as { ports: number[] };
+    // Checker and floor windows alternate, so both see the same machine conditions.
     const runs: RunFigures[] = [];
-    for (let r = 0; r < o.runs; r++) runs.push(await measure(ports, listener, o.seconds));
     const floors: { cpuPct: number; connectsPerS: number }[] = [];
-    for (let r = 0; r < o.runs; r++) floors.push(await floor(ports, o.seconds));
+    for (let r = 0; r < o.runs; r++) {
+      runs.push(await measure(ports, listener, o.seconds));
+      floors.push(await floor(ports, o.seconds));
+    }
     const det = await detection(ports, listener, Math.min(o.detect, ports.length));
     const p = o.peerSeconds > 0 ? await peer(ports, o.peerSeconds) : null;
     const result = {
@@ -347,6 +350,7 @@ async function main(): Promise<void> {
       loopDelayP99Ms: median(runs.map((x) => x.loopDelayP99Ms)),
       listenerCpuPct: median(runs.map((x) => x.listenerCpuPct)),
       floorCpuPct: median(floors.map((x) => x.cpuPct)),
+      floorCpuPctRuns: floors.map((x) => Number(x.cpuPct.toFixed(2))),
       floorConnectsPerS: median(floors.map((x) => x.connectsPerS)),
       detection: det,
       peer: p,
@@ -360,7 +364,7 @@ async function main(): Promise<void> {
           `TCP_CHECK x ${o.rs} real servers, delay_loop 1 s, ${o.runs} runs x ${o.seconds} s (median)`,
           `  checker process CPU: ${f(result.cpuPct, 2)}% of one core (user ${f(result.userPct, 2)}%, system ${f(result.sysPct, 2)}%; runs: ${result.cpuPctRuns.join(', ')})`,
           `  checks/s: ${f(result.checksPerS)}   event-loop delay p99: ${f(result.loopDelayP99Ms, 2)} ms   listener process CPU: ${f(result.listenerCpuPct, 2)}%`,
-          `  floor (plain net.connect+destroy, same rate, no health logic): ${f(result.floorCpuPct, 2)}% of one core at ${f(result.floorConnectsPerS)} connects/s`,
+          `  floor (plain net.connect+destroy, same rate, no health logic): ${f(result.floorCpuPct, 2)}% of one core at ${f(result.floorConnectsPerS)} connects/s (runs: ${result.floorCpuPctRuns.join(', ')})`,
           `  detection of ${det.k} dead real servers: median ${f(det.detectMedianMs, 0)} ms, max ${f(det.detectMaxMs, 0)} ms (bound delay_loop + retry x delay_before_retry + connect_timeout = ${det.detectBoundMs} ms)`,
           `  restore after the listener is back: median ${f(det.restoreMedianMs, 0)} ms, max ${f(det.restoreMaxMs, 0)} ms (bound delay_loop = ${det.restoreBoundMs} ms)`,
           p

@@ -8,18 +8,20 @@ export interface HealthTimers {
 }
 
 /**
- * Checks due within the same TIMER_SLACK_MS window run in one event-loop wake-up: due times are
- * rounded up to the window's end, so 1,000 checkers on a 1 s delay_loop cost at most 100
- * wake-ups a second instead of 1,000 (keepalived's timers are exact; a few ms do not matter
- * against delay_loop).
+ * Checks due within the same window run in one event-loop wake-up: due times are rounded to the
+ * nearest edge of a window of 1/20 of the delay, at most TIMER_SLACK_MS (1,000 checkers on a 1 s
+ * delay_loop wake the loop at most 20 times a second instead of 1,000). keepalived's timers are
+ * exact; 5 % of a delay, at most 50 ms, does not matter against delay_loop.
  */
-export const TIMER_SLACK_MS = 10;
+export const TIMER_SLACK_MS = 50;
 
 export const realTimers: HealthTimers = {
   now: () => performance.now(),
   set: (fn, ms) => {
     const now = performance.now();
-    const due = Math.ceil((now + ms) / TIMER_SLACK_MS) * TIMER_SLACK_MS;
+    const slack = Math.min(TIMER_SLACK_MS, Math.max(1, Math.floor(ms / 20)));
+    // Nearest window edge, so the mean period stays exactly the delay.
+    const due = Math.round((now + ms) / slack) * slack;
     return setTimeout(fn, Math.max(0, due - now));
   },
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
