@@ -133,7 +133,7 @@ function lookupTasks(n: number): Task[] {
   for (let i = 0; i < n; i++) {
     const c = (0xc0000000 + (i >>> 6)) >>> 0, p = 1024 + (i & 63);
     const k = t.alloc();
-    t.proto[k] = 6; t.caddr[k] = c; t.cport[k] = p; t.vaddr[k] = VIP; t.vport[k] = 80;
+    t.setProto(k, 6); t.caddr[k] = c; t.cport[k] = p; t.vaddr[k] = VIP; t.vport[k] = 80;
     t.link(k);
     m.insert(6, c, p, VIP, 80, k);
   }

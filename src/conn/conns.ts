@@ -66,7 +66,7 @@ export class Conns implements TimerOwner {
       this.fullDrops++;
       return -1;
     }
-    t.proto[i] = proto;
+    t.setProto(i, proto);
     t.caddr[i] = caddr;
     t.cport[i] = cport;
     t.vaddr[i] = vaddr;
@@ -74,10 +74,10 @@ export class Conns implements TimerOwner {
     t.daddr[i] = daddr;
     t.dport[i] = dport;
     t.fwmark[i] = fwmark;
-    t.timeoutMs[i] = CONN_INITIAL_TIMEOUT_MS;
-    t.flags[i] = CONN_F_USED | (flags & 0x7fff);
+    t.setTimeoutMs(i, CONN_INITIAL_TIMEOUT_MS);
+    t.setFlags(i, CONN_F_USED | (flags & 0x7fff));
     if (destSlot >= 0) this.bindDest(i, destSlot);
-    if ((t.flags[i]! & CONN_F_ONE_PACKET) === 0) t.link(i);
+    if ((t.flagsOf(i) & CONN_F_ONE_PACKET) === 0) t.link(i);
     t.expires[i] = this.clock.nowMs + CONN_INITIAL_TIMEOUT_MS;
     this.wheel.insert(i);
     return i;
@@ -89,10 +89,10 @@ export class Conns implements TimerOwner {
     const t = this.table;
     let cf = (d.fwd & CONN_F_FWD_MASK) | CONN_F_INACTIVE;
     if ((d.fwd & CONN_F_FWD_MASK) !== CONN_F_MASQ) cf |= CONN_F_NOOUTPUT;
-    let f = t.flags[i]! | cf;
-    if (t.proto[i] !== IPPROTO_UDP) f &= ~CONN_F_ONE_PACKET;
-    t.flags[i] = f;
-    t.dest[i] = slot;
+    let f = t.flagsOf(i) | cf;
+    if (t.protoOf(i) !== IPPROTO_UDP) f &= ~CONN_F_ONE_PACKET;
+    t.setFlags(i, f);
+    t.setDest(i, slot);
     if ((f & CONN_F_TEMPLATE) === 0) {
       if ((f & CONN_F_INACTIVE) === 0) d.activeConns++;
       else d.inactConns++;
@@ -106,12 +106,12 @@ export class Conns implements TimerOwner {
   /** ip_vs_unbind_dest(). */
   private unbindDest(i: number): void {
     const t = this.table;
-    const slot = t.dest[i]!;
+    const slot = t.destOf(i);
     if (slot < 0) return;
     const d = this.dests[slot];
-    t.dest[i] = -1;
+    t.setDest(i, -1);
     if (!d) return;
-    const f = t.flags[i]!;
+    const f = t.flagsOf(i);
     if ((f & CONN_F_TEMPLATE) === 0) {
       if ((f & CONN_F_INACTIVE) !== 0) d.inactConns--;
       else d.activeConns--;
@@ -142,60 +142,60 @@ export class Conns implements TimerOwner {
   assureControl(i: number): void {
     const t = this.table;
     const ct = t.control[i]!;
-    if (ct >= 0 && (t.flags[ct]! & CONN_F_TEMPLATE) !== 0) t.state[ct] = CTPL_S_ASSURED;
+    if (ct >= 0 && (t.flagsOf(ct) & CONN_F_TEMPLATE) !== 0) t.setState(ct, CTPL_S_ASSURED);
   }
 
   /** set_tcp_state(): dirOff is DIR_INPUT or DIR_OUTPUT; NOOUTPUT conns use the INPUT_ONLY rows. */
   tcpTransition(i: number, dirOff: number, tcpFlags: number): void {
     const t = this.table;
-    let f = t.flags[i]!;
+    let f = t.flagsOf(i);
     if ((f & CONN_F_NOOUTPUT) !== 0) {
       if (dirOff === DIR_OUTPUT) {
         f &= ~CONN_F_NOOUTPUT;
-        t.flags[i] = f;
+        t.setFlags(i, f);
       } else {
         dirOff = DIR_INPUT_ONLY;
       }
     }
     const ev = tcpEvent(tcpFlags);
-    const old = t.state[i]!;
+    const old = t.stateOf(i);
     const ns = ev < 0 ? TCP_S_CLOSE : TCP_NEXT_STATE[(dirOff + ev) * TCP_S_LAST + old]!;
     if (ns !== old) {
-      const slot = t.dest[i]!;
+      const slot = t.destOf(i);
       const d = slot >= 0 ? this.dests[slot] : null;
       if (d) {
         if ((f & CONN_F_INACTIVE) === 0 && TCP_STATE_ACTIVE[ns] === 0) {
           d.activeConns--;
           d.inactConns++;
-          t.flags[i] = f | CONN_F_INACTIVE;
+          t.setFlags(i, f | CONN_F_INACTIVE);
           this.mirror(d);
         } else if ((f & CONN_F_INACTIVE) !== 0 && TCP_STATE_ACTIVE[ns] === 1) {
           d.activeConns++;
           d.inactConns--;
-          t.flags[i] = f & ~CONN_F_INACTIVE;
+          t.setFlags(i, f & ~CONN_F_INACTIVE);
           this.mirror(d);
         }
       }
       if (ns === 1) this.assureControl(i);
     }
-    t.state[i] = ns;
-    t.timeoutMs[i] = this.timeouts.tcpMs[ns]!;
+    t.setState(i, ns);
+    t.setTimeoutMs(i, this.timeouts.tcpMs[ns]!);
   }
 
   /** udp_state_transition(): one state; a reply assures the template. */
   udpTransition(i: number, output: boolean): void {
-    this.table.timeoutMs[i] = this.timeouts.udpMs;
+    this.table.setTimeoutMs(i, this.timeouts.udpMs);
     if (output) this.assureControl(i);
   }
 
   /** ip_vs_conn_put(): restart the timer at now + timeout (lazy: the wheel re-files it when it passes). */
   putTimer(i: number): void {
-    this.table.expires[i] = this.clock.nowMs + this.table.timeoutMs[i]!;
+    this.table.expires[i] = this.clock.nowMs + this.table.timeoutOf(i);
   }
 
   /** A template's own timeout (the service's persistence timeout, later 60 s). */
   setTimeout(i: number, ms: number): void {
-    this.table.timeoutMs[i] = ms;
+    this.table.setTimeoutMs(i, ms);
   }
 
   /** TimerOwner: ip_vs_conn_expire() at the conn's scheduled time. */
@@ -208,7 +208,7 @@ export class Conns implements TimerOwner {
       // whose clock jumps past several re-arms still expires the template where the kernel would
       // (test: persistence.test.ts "template expiry while it still controls conns").
       const due = t.expires[i]! <= now ? t.expires[i]! : now;
-      t.timeoutMs[i] = CONN_CONTROL_REARM_MS;
+      t.setTimeoutMs(i, CONN_CONTROL_REARM_MS);
       t.expires[i] = due + CONN_CONTROL_REARM_MS;
       this.wheel.insert(i);
       return;
@@ -277,7 +277,7 @@ export class Conns implements TimerOwner {
   /** Re-key a template so it can no longer match (ip_vs_check_template's invalidation): cport 0, vport = dport = 0xFFFF. */
   invalidateTemplate(i: number): void {
     const t = this.table;
-    const linked = (t.flags[i]! & CONN_F_LINKED) !== 0;
+    const linked = (t.flagsOf(i) & CONN_F_LINKED) !== 0;
     if (linked) t.unlink(i);
     t.cport[i] = 0;
     t.vport[i] = 0xffff;
@@ -293,8 +293,8 @@ export class Conns implements TimerOwner {
     const t = this.table;
     let n = 0;
     for (let i = 0; i < t.capacity; i++) {
-      if ((t.flags[i]! & CONN_F_USED) === 0) continue;
-      const slot = t.dest[i]!;
+      if ((t.flagsOf(i) & CONN_F_USED) === 0) continue;
+      const slot = t.destOf(i);
       const d = slot >= 0 ? this.dests[slot] : null;
       if (d && (d.flags & DEST_F_AVAILABLE) === 0) {
         this.expireNow(i);
@@ -315,14 +315,14 @@ export class Conns implements TimerOwner {
     const out: ConnSnapshot[] = [];
     const now = this.clock.nowMs;
     for (let i = 0; i < t.capacity; i++) {
-      const f = t.flags[i]!;
+      const f = t.flagsOf(i);
       if ((f & CONN_F_USED) === 0) continue;
-      const p = t.proto[i]!;
+      const p = t.protoOf(i);
       const tpl = (f & CONN_F_TEMPLATE) !== 0;
       out.push({
         protocol: protoName(p),
         caddr: t.caddr[i]! >>> 0, cport: t.cport[i]!, vaddr: t.vaddr[i]! >>> 0, vport: t.vport[i]!, daddr: t.daddr[i]! >>> 0, dport: t.dport[i]!,
-        state: stateName(p, t.state[i]!, tpl),
+        state: stateName(p, t.stateOf(i), tpl),
         expiresInMs: Math.max(0, t.expires[i]! - now),
         flags: f & ~(CONN_F_USED | CONN_F_LINKED),
       });

@@ -9,9 +9,9 @@
 // same table with cport 0 and the TEMPLATE flag. Deleting unlinks from the chain (no tombstones)
 // and pushes the slot on a free list; when the free list is empty new conns are refused and the
 // caller drops and counts the packet, existing conns are untouched. The hash seed is injected.
-// The chain walk reads one 16-byte record per entry (`hk`: caddr, vaddr, cport<<16|vport, link),
-// so a lookup in a big table costs about one cache miss per chain entry instead of one per field;
-// the protocol and flags are checked only for a record whose addresses and ports match.
+// The chain walk reads one 32-byte hot record per entry (`hk`: caddr, vaddr, ports, link, flags,
+// state/proto, dest, timeout), which also holds what each packet of the conn then reads and
+// writes, so a packet costs about one cache line of conn state instead of one line per field.
 // Addresses are kept and passed as int32 (same bits as the u32): a u32 above 2^31 is a heap
 // number in V8 and would be boxed (allocated) whenever it crosses a call that is not inlined.
 
@@ -21,6 +21,14 @@ import { CONN_F_FWD_MASK, CONN_F_MASQ, CONN_F_TEMPLATE } from '../model/constant
 export const CONN_F_USED = 0x8000;
 /** uvs-internal flag bit: the conn is linked in a hash chain (as IP_VS_CONN_F_HASHED 0x40). */
 export const CONN_F_LINKED = 0x0040;
+
+/** Int32 slots per hot record, and their indexes. */
+const HK = 8;
+const K_LINK = 3;
+const K_FLAGS = 4;
+const K_SP = 5;
+const K_DEST = 6;
+const K_TIMEOUT = 7;
 
 function nextPow2(n: number): number {
   let p = 16;
@@ -33,11 +41,6 @@ export class ConnTable {
   readonly bucketMask: number;
   readonly seed: number;
 
-  readonly proto: Uint8Array;
-  /** TCP state index, UDP 0, template NONE/ASSURED. */
-  readonly state: Uint8Array;
-  /** CONN_F_* bits (u16: every IPVS flag fits) plus CONN_F_USED. */
-  readonly flags: Uint16Array;
   /** Addresses as int32 (the u32's bits): int32 values never box in V8, u32 ≥ 2^31 do. */
   readonly caddr: Int32Array;
   readonly vaddr: Int32Array;
@@ -46,21 +49,21 @@ export class ConnTable {
   readonly vport: Uint16Array;
   readonly dport: Uint16Array;
   readonly fwmark: Uint32Array;
-  /** Dest slot in the engine's dest array, -1 when none. */
-  readonly dest: Int32Array;
   /** Controlling template's slot, -1 when none. */
   readonly control: Int32Array;
   /** Number of conns this one controls (templates). */
   readonly nControl: Uint32Array;
-  /** Current timeout (ms) used when the timer is restarted. */
-  readonly timeoutMs: Uint32Array;
   /** Absolute expiry time on the engine clock (ms). */
   readonly expires: Float64Array;
   /** Client-side next-hop MAC learned from the first client frame (6 bytes per slot), for NAT replies. */
   readonly cmac: Uint8Array;
   /**
-   * The lookup record, 4 int32 per slot: [caddr, vaddr, cport << 16 | vport, link]; link is the
-   * hash-chain successor while in use, the free-list successor while free (-1 ends both).
+   * The hot record, 8 int32 (32 bytes, two per cache line) per slot: what every packet of a conn
+   * reads or writes. [0] caddr, [1] vaddr, [2] cport << 16 | vport, [3] link (hash-chain successor
+   * while in use, free-list successor while free; -1 ends both), [4] CONN_F_* flags (every IPVS
+   * flag fits in 16 bits) plus CONN_F_USED, [5] state | proto << 8 (TCP state index, UDP 0,
+   * template NONE/ASSURED), [6] dest slot in the engine's dest array (-1 none), [7] the current
+   * timeout in ms (used when the timer is restarted). Read and written through the accessors.
    */
   readonly hk: Int32Array;
   readonly buckets: Int32Array;
@@ -74,9 +77,6 @@ export class ConnTable {
     const nb = nextPow2(capacity);
     this.bucketMask = nb - 1;
     this.seed = seed | 0;
-    this.proto = new Uint8Array(capacity);
-    this.state = new Uint8Array(capacity);
-    this.flags = new Uint16Array(capacity);
     this.caddr = new Int32Array(capacity);
     this.vaddr = new Int32Array(capacity);
     this.daddr = new Int32Array(capacity);
@@ -84,16 +84,14 @@ export class ConnTable {
     this.vport = new Uint16Array(capacity);
     this.dport = new Uint16Array(capacity);
     this.fwmark = new Uint32Array(capacity);
-    this.dest = new Int32Array(capacity);
     this.control = new Int32Array(capacity);
     this.nControl = new Uint32Array(capacity);
-    this.timeoutMs = new Uint32Array(capacity);
     this.expires = new Float64Array(capacity);
     this.cmac = new Uint8Array(capacity * 6);
-    this.hk = new Int32Array(capacity * 4);
+    this.hk = new Int32Array(capacity * HK);
     this.buckets = new Int32Array(nb).fill(-1);
-    for (let i = 0; i < capacity; i++) this.hk[i * 4 + 3] = i + 1;
-    this.hk[(capacity - 1) * 4 + 3] = -1;
+    for (let i = 0; i < capacity; i++) this.hk[i * HK + K_LINK] = i + 1;
+    this.hk[(capacity - 1) * HK + K_LINK] = -1;
     this.freeHead = 0;
     this.count = 0;
   }
@@ -101,8 +99,8 @@ export class ConnTable {
   /** Bytes held by the typed arrays (for the memory-per-conn figure). */
   byteSize(): number {
     let n = 0;
-    for (const a of [this.proto, this.state, this.flags, this.caddr, this.vaddr, this.daddr, this.cport, this.vport,
-      this.dport, this.fwmark, this.dest, this.control, this.nControl, this.timeoutMs, this.expires, this.cmac,
+    for (const a of [this.caddr, this.vaddr, this.daddr, this.cport, this.vport,
+      this.dport, this.fwmark, this.control, this.nControl, this.expires, this.cmac,
       this.hk, this.buckets]) n += a.byteLength;
     return n;
   }
@@ -121,16 +119,16 @@ export class ConnTable {
   alloc(): number {
     const i = this.freeHead;
     if (i < 0) return -1;
-    this.freeHead = this.hk[i * 4 + 3]!;
-    this.hk[i * 4 + 3] = -1;
-    this.flags[i] = CONN_F_USED;
-    this.state[i] = 0;
-    this.proto[i] = 0;
-    this.dest[i] = -1;
+    this.freeHead = this.hk[i * HK + K_LINK]!;
+    this.hk[i * HK + K_LINK] = -1;
+    this.setFlags(i, CONN_F_USED);
+    this.setState(i, 0);
+    this.setProto(i, 0);
+    this.setDest(i, -1);
     this.control[i] = -1;
     this.nControl[i] = 0;
     this.fwmark[i] = 0;
-    this.timeoutMs[i] = 0;
+    this.setTimeoutMs(i, 0);
     this.expires[i] = 0;
     this.count++;
     return i;
@@ -138,43 +136,43 @@ export class ConnTable {
 
   /** Return a slot (already unlinked) to the free list. */
   free(i: number): void {
-    if ((this.flags[i]! & CONN_F_LINKED) !== 0) this.unlink(i);
-    this.flags[i] = 0;
-    this.hk[i * 4 + 3] = this.freeHead;
+    if ((this.flagsOf(i) & CONN_F_LINKED) !== 0) this.unlink(i);
+    this.setFlags(i, 0);
+    this.hk[i * HK + K_LINK] = this.freeHead;
     this.freeHead = i;
     this.count--;
   }
 
   /** Hash the conn by its client side (ip_vs_conn_hash()); fills its lookup record from the fields. */
   link(i: number): void {
-    const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
-    const o = i * 4;
+    const b = this.hash(this.protoOf(i), this.caddr[i]!, this.cport[i]!);
+    const o = i * HK;
     const hk = this.hk;
     hk[o] = this.caddr[i]!;
     hk[o + 1] = this.vaddr[i]!;
     hk[o + 2] = (this.cport[i]! << 16) | this.vport[i]!;
-    hk[o + 3] = this.buckets[b]!;
+    hk[o + K_LINK] = this.buckets[b]!;
     this.buckets[b] = i;
-    this.flags[i] = this.flags[i]! | CONN_F_LINKED;
+    this.setFlags(i, this.flagsOf(i) | CONN_F_LINKED);
   }
 
   /** Remove the conn from its chain (ip_vs_conn_unhash()). */
   unlink(i: number): void {
-    const b = this.hash(this.proto[i]!, this.caddr[i]!, this.cport[i]!);
+    const b = this.hash(this.protoOf(i), this.caddr[i]!, this.cport[i]!);
     const hk = this.hk;
     let p = this.buckets[b]!;
     if (p === i) {
-      this.buckets[b] = hk[i * 4 + 3]!;
+      this.buckets[b] = hk[i * HK + K_LINK]!;
     } else {
       let guard = this.capacity;
       while (p >= 0 && guard-- > 0) {
-        const n = hk[p * 4 + 3]!;
-        if (n === i) { hk[p * 4 + 3] = hk[i * 4 + 3]!; break; }
+        const n = hk[p * HK + K_LINK]!;
+        if (n === i) { hk[p * HK + K_LINK] = hk[i * HK + K_LINK]!; break; }
         p = n;
       }
     }
-    hk[i * 4 + 3] = -1;
-    this.flags[i] = this.flags[i]! & ~CONN_F_LINKED;
+    hk[i * HK + K_LINK] = -1;
+    this.setFlags(i, this.flagsOf(i) & ~CONN_F_LINKED);
   }
 
   /** "in" lookup (ip_vs_conn_in_get()): a client→VIP packet, non-template conns only. */
@@ -185,10 +183,10 @@ export class ConnTable {
     const hk = this.hk;
     let i = this.buckets[this.hash(proto, saddr, sport)]!;
     while (i >= 0) {
-      const o = i << 2;
+      const o = i << 3;
       if (hk[o] === saddr && hk[o + 2] === ports && hk[o + 1] === daddr &&
-        this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) === 0) return i;
-      i = hk[o + 3]!;
+        this.protoOf(i) === proto && (this.flagsOf(i) & CONN_F_TEMPLATE) === 0) return i;
+      i = hk[o + K_LINK]!;
     }
     return -1;
   }
@@ -203,9 +201,9 @@ export class ConnTable {
     const hk = this.hk;
     let i = this.buckets[this.hash(proto, daddr, dport)]!;
     while (i >= 0) {
-      const o = i << 2;
-      if (hk[o] === daddr && (hk[o + 2]! >>> 16) === dport && this.proto[i] === proto) {
-        const f = this.flags[i]!;
+      const o = i << 3;
+      if (hk[o] === daddr && (hk[o + 2]! >>> 16) === dport && this.protoOf(i) === proto) {
+        const f = this.flagsOf(i);
         if ((f & CONN_F_TEMPLATE) === 0) {
           if ((f & CONN_F_FWD_MASK) === CONN_F_MASQ) {
             if (this.daddr[i] === saddr && this.dport[i] === sport) return i;
@@ -214,7 +212,7 @@ export class ConnTable {
           }
         }
       }
-      i = hk[o + 3]!;
+      i = hk[o + K_LINK]!;
     }
     return -1;
   }
@@ -226,12 +224,55 @@ export class ConnTable {
     const hk = this.hk;
     let i = this.buckets[this.hash(proto, caddr, 0)]!;
     while (i >= 0) {
-      const o = i << 2;
+      const o = i << 3;
       if (hk[o] === caddr && hk[o + 2] === vport && hk[o + 1] === vaddr &&
-        this.proto[i] === proto && (this.flags[i]! & CONN_F_TEMPLATE) !== 0) return i;
-      i = hk[o + 3]!;
+        this.protoOf(i) === proto && (this.flagsOf(i) & CONN_F_TEMPLATE) !== 0) return i;
+      i = hk[o + K_LINK]!;
     }
     return -1;
+  }
+
+  flagsOf(i: number): number {
+    return this.hk[(i << 3) + K_FLAGS]!;
+  }
+
+  setFlags(i: number, f: number): void {
+    this.hk[(i << 3) + K_FLAGS] = f & 0xffff;
+  }
+
+  stateOf(i: number): number {
+    return this.hk[(i << 3) + K_SP]! & 0xff;
+  }
+
+  setState(i: number, st: number): void {
+    const o = (i << 3) + K_SP;
+    this.hk[o] = (this.hk[o]! & ~0xff) | (st & 0xff);
+  }
+
+  protoOf(i: number): number {
+    return (this.hk[(i << 3) + K_SP]! >>> 8) & 0xff;
+  }
+
+  setProto(i: number, p: number): void {
+    const o = (i << 3) + K_SP;
+    this.hk[o] = (this.hk[o]! & 0xff) | ((p & 0xff) << 8);
+  }
+
+  destOf(i: number): number {
+    return this.hk[(i << 3) + K_DEST]!;
+  }
+
+  setDest(i: number, d: number): void {
+    this.hk[(i << 3) + K_DEST] = d;
+  }
+
+  /** Timeouts are stored as u32 bits; only one above 2^31 ms (24.8 days) reads back as a double. */
+  timeoutOf(i: number): number {
+    return this.hk[(i << 3) + K_TIMEOUT]! >>> 0;
+  }
+
+  setTimeoutMs(i: number, ms: number): void {
+    this.hk[(i << 3) + K_TIMEOUT] = ms | 0;
   }
 
   setCmac(i: number, src: Uint8Array, off: number): void {
@@ -242,6 +283,6 @@ export class ConnTable {
   }
 
   isUsed(i: number): boolean {
-    return (this.flags[i]! & CONN_F_USED) !== 0;
+    return (this.flagsOf(i) & CONN_F_USED) !== 0;
   }
 }

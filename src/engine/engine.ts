@@ -465,7 +465,7 @@ export class Engine implements StatsSource {
     // ip_vs_out(): replies of NAT conns come back through us.
     if (this.natDests !== 0) {
       const cp = this.conns.findOut(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport);
-      if (cp >= 0 && (this.conns.table.flags[cp]! & CONN_F_FWD_MASK) === CONN_F_MASQ) return this.natReply(d, cp);
+      if (cp >= 0 && (this.conns.table.flagsOf(cp) & CONN_F_FWD_MASK) === CONN_F_MASQ) return this.natReply(d, cp);
     }
     return this.inbound(d);
   }
@@ -490,7 +490,7 @@ export class Engine implements StatsSource {
     // A SYN for a conn that is finishing: reschedule (is_new_conn() / is_new_conn_expected()).
     if (cp >= 0 && !d.isFragment && d.proto === IPPROTO_TCP && (d.tcpFlags & 0x02) !== 0 && t.control[cp]! < 0) {
       let resched = false;
-      const ds = t.dest[cp]!;
+      const ds = t.destOf(cp);
       const dest = ds >= 0 ? conns.dests[ds] : null;
       if (this.opts.expireNodestConn && dest && dest.weight === 0) resched = true;
       // DIFF: no netfilter conntrack, so a rescheduled conn never forces a drop (old_ct is false).
@@ -502,7 +502,7 @@ export class Engine implements StatsSource {
     }
     // The dest was deleted (in trash).
     if (cp >= 0) {
-      const ds = t.dest[cp]!;
+      const ds = t.destOf(cp);
       const dest = ds >= 0 ? conns.dests[ds] : null;
       if (dest && (dest.flags & DEST_F_AVAILABLE) === 0) {
         if (this.opts.expireNodestConn) {
@@ -512,7 +512,7 @@ export class Engine implements StatsSource {
           dec.destSlot = ds;
           dec.svcSlot = dest.svc ? dest.svc.slot : -1;
           dec.conn = CONN_HIT;
-          dec.fwd = t.flags[cp]! & CONN_F_FWD_MASK;
+          dec.fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
           return this.drop(DROP_DEST_UNAVAILABLE);
         }
       }
@@ -525,14 +525,14 @@ export class Engine implements StatsSource {
       dec.conn = CONN_NEW;
       t.setCmac(cp, d.buf, d.off + 6);
     }
-    const ds = t.dest[cp]!;
+    const ds = t.destOf(cp);
     dec.connSlot = cp;
     dec.destSlot = ds;
     if (dec.svcSlot < 0 && ds >= 0) {
       const svc = conns.dests[ds]!.svc;
       dec.svcSlot = svc ? svc.slot : -1;
     }
-    const flags = t.flags[cp]!;
+    const flags = t.flagsOf(cp);
     dec.fwd = flags & CONN_F_FWD_MASK;
 
     this.countPkt(ds, d.ipLen, false);
@@ -548,10 +548,10 @@ export class Engine implements StatsSource {
   /** is_new_conn_expected() (the cp.control check is done by the caller). */
   private newConnExpected(cp: number): boolean {
     const t = this.conns.table;
-    if (t.proto[cp] !== IPPROTO_TCP) return false;
-    const s = t.state[cp]!;
+    if (t.protoOf(cp) !== IPPROTO_TCP) return false;
+    const s = t.stateOf(cp);
     if (s === TCP_S_TIME_WAIT || s === TCP_S_CLOSE) return true;
-    return (this.opts.connReuseMode & 2) !== 0 && s === TCP_S_FIN_WAIT && (t.flags[cp]! & CONN_F_NOOUTPUT) !== 0;
+    return (this.opts.connReuseMode & 2) !== 0 && s === TCP_S_FIN_WAIT && (t.flagsOf(cp) & CONN_F_NOOUTPUT) !== 0;
   }
 
   /** tcp/udp_conn_schedule() + ip_vs_schedule(): a new conn's slot, or -1 with the decision set (drop) or left (pass). */
@@ -616,7 +616,7 @@ export class Engine implements StatsSource {
   /** cp->packet_xmit(): DR, TUN or NAT towards the dest. */
   private xmitIn(d: PacketDesc, cp: number): number {
     const t = this.conns.table;
-    const fwd = t.flags[cp]! & CONN_F_FWD_MASK;
+    const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
     const rip = t.daddr[cp]!;
     const mtu = this.opts.mtu;
     if (fwd === CONN_F_LOCALNODE) return this.pass();
@@ -647,7 +647,7 @@ export class Engine implements StatsSource {
     const conns = this.conns;
     const t = conns.table;
     const dec = this.decision;
-    const ds = t.dest[cp]!;
+    const ds = t.destOf(cp);
     dec.conn = CONN_HIT;
     dec.connSlot = cp;
     dec.destSlot = ds;
@@ -680,8 +680,8 @@ export class Engine implements StatsSource {
     // Outgoing: from a NAT real server about a client→RS packet.
     if (this.natDests !== 0) {
       const cp = conns.findOut(e.proto, e.daddr | 0, e.dport, e.saddr | 0, e.sport);
-      if (cp >= 0 && (t.flags[cp]! & CONN_F_FWD_MASK) === CONN_F_MASQ) {
-        const ds = t.dest[cp]!;
+      if (cp >= 0 && (t.flagsOf(cp) & CONN_F_FWD_MASK) === CONN_F_MASQ) {
+        const ds = t.destOf(cp);
         this.fillConnDecision(cp, ds);
         const n = icmpNatOut(d, e, t.vaddr[cp]!, t.vport[cp]!, this.opts.mac, 0, t.cmac, cp * 6);
         if (n < 0) return this.drop(-n);
@@ -692,9 +692,9 @@ export class Engine implements StatsSource {
     // Incoming: from the client side about something the VIP (or RS) sent to the client.
     const cp = conns.findIn(e.proto, e.daddr | 0, e.dport, e.saddr | 0, e.sport);
     if (cp < 0) return this.pass();
-    const ds = t.dest[cp]!;
+    const ds = t.destOf(cp);
     this.fillConnDecision(cp, ds);
-    const fwd = t.flags[cp]! & CONN_F_FWD_MASK;
+    const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
     if (fwd === CONN_F_LOCALNODE) return this.pass();
     this.countPkt(ds, d.ipLen, false);
     const rip = t.daddr[cp]!;
@@ -739,7 +739,7 @@ export class Engine implements StatsSource {
     const cp = this.conns.findIn(proto, saddr, sport, daddr, dport);
     if (cp < 0) return this.pass();
     const t = this.conns.table;
-    const ds = t.dest[cp]!;
+    const ds = t.destOf(cp);
     this.fillConnDecision(cp, ds);
     let info = 0;
     if (d.icmpType === ICMP_DEST_UNREACH && d.icmpCode === ICMP_FRAG_NEEDED) {
@@ -766,7 +766,7 @@ export class Engine implements StatsSource {
     dec.conn = CONN_HIT;
     dec.connSlot = cp;
     dec.destSlot = ds;
-    dec.fwd = this.conns.table.flags[cp]! & CONN_F_FWD_MASK;
+    dec.fwd = this.conns.table.flagsOf(cp) & CONN_F_FWD_MASK;
     const dest = ds >= 0 ? this.conns.dests[ds] : null;
     dec.svcSlot = dest && dest.svc ? dest.svc.slot : -1;
   }

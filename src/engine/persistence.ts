@@ -35,7 +35,7 @@ export const TEMPLATE_HIT = 2;
  */
 export function checkTemplate(e: Engine, ct: number): boolean {
   const t = e.conns.table;
-  const slot = t.dest[ct]!;
+  const slot = t.destOf(ct);
   const d = slot >= 0 ? e.conns.dests[slot] : null;
   if (!d || (d.flags & DEST_F_AVAILABLE) === 0 || (e.opts.expireQuiescentTemplate && d.weight === 0)) {
     if (t.vport[ct] !== 0xffff) e.conns.invalidateTemplate(ct);
@@ -63,7 +63,7 @@ export function schedPersist(e: Engine, svc: Service, d: PacketDesc): number {
   let ct = conns.findTemplate(proto, snet, vaddr, vport);
   let dest = null;
   if (ct >= 0 && checkTemplate(e, ct)) {
-    dest = conns.dests[t.dest[ct]!]!;
+    dest = conns.dests[t.destOf(ct)]!;
     e.decision.template = TEMPLATE_HIT;
   } else {
     dest = svc.scheduler.schedule(svc, svc.schedState, d);
