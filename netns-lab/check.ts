@@ -6,6 +6,7 @@
 //   TUN real server: no decapsulating device, rp_filter=1 on it (drops the inner packet whose
 //     source, the client, is routed via eth0), MTU/MSS too large for the 20-byte outer header;
 //   NAT real server: replies not routed via the director (they would leave with the RIP as source);
+//   DR/TUN real server: replies routed via the director (it forwards only the client → VIP half);
 //   director: not running, its kernel owning the VIP or forwarding (uvs forwards by itself);
 //   router: not forwarding, strict rp_filter on the ports the replies come back through.
 // Each sysctl is read the way the kernel applies it: the effective value of arp_ignore,
@@ -81,6 +82,8 @@ export interface RsCheckInput {
   client: string;
   /** NAT: the director's inside address, the RS gateway. */
   directorInside?: string;
+  /** DR/TUN: the director's address; replies must not be routed through it. */
+  director?: string;
   /** Interface facing the director (DR) or the network (TUN); found from the route to the client when omitted. */
   iface?: string;
   /** TUN: the decapsulating device to look for (tunl0 or the lab's ipip0). */
@@ -103,6 +106,10 @@ export function checkRealServer(ns: string | null, o: RsCheckInput): Finding[] {
       f('ok', `replies to the client go via the director ${o.directorInside}`);
     }
     return out;
+  }
+  if (o.director && toClient.via === o.director) {
+    f('FAIL', `replies to the client ${o.client} are routed via the director ${o.director}: in ${o.mode.toUpperCase()} the director only carries the client → VIP half, and its kernel does not forward (uvs owns the VIP traffic)`,
+      'ip route replace default via ROUTER (the LAN\'s router, not the director)');
   }
   if (hasAddr(list, 'lo', o.vip)) f('ok', `VIP ${o.vip} on lo`);
   else f('FAIL', `VIP ${o.vip} is not on lo: packets for the VIP ${o.mode === 'dr' ? 'arriving with only the MAC rewritten' : 'coming out of the tunnel'} are not for this host and are dropped`,
@@ -191,7 +198,7 @@ export function checkLab(st: LabState): Finding[] {
       vip: topo.vip,
       client: topo.clientAddr,
       iface: r.iface,
-      ...(topo.directorInsideAddr ? { directorInside: topo.directorInsideAddr } : {}),
+      ...(topo.directorInsideAddr ? { directorInside: topo.directorInsideAddr } : { director: topo.directorAddr }),
       ...(topo.mode === 'tun' ? { decapDevs: [st.decap === 'kernel' ? 'tunl0' : 'ipip0'] } : {}),
     }));
   }

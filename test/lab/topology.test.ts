@@ -101,6 +101,9 @@ describe.skipIf(!isRoot)('netns-lab topologies (root)', () => {
     expect(ig?.fix).toContain('arp_ignore=1');
     const lo = f.find((x) => x.node === 'rs2' && x.what.includes('not on lo'));
     expect(lo?.fix).toBe('ip addr add 10.0.0.100/32 dev lo');
+    inNode(st, 'rs2', 'ip', ['route', 'replace', 'default', 'via', '10.0.0.2']);
+    const viaDirector = checkLab(st).find((x) => x.node === 'rs2' && x.what.includes('routed via the director'));
+    expect(viaDirector?.verdict).toBe('FAIL');
     await labDown();
 
     const nat = await labUp('nat', { rsCount: 1, director: false });

@@ -5,7 +5,7 @@
 //   uvs lab status [--json]
 //   uvs lab exec NODE -- CMD [ARGS...]
 //   uvs lab check [--json]
-//   uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--iface IF]
+//   uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--director IP] [--iface IF]
 //   uvs lab demo dr|nat|tun [--rs N] [--sched NAME] [--weights ...] [--requests N] [--keep]
 // UVS_LAB=NAME picks another lab (namespaces NAME-*, state in /run/NAME/); default uvs-lab.
 
@@ -25,7 +25,7 @@ const USAGE = `Usage:
   uvs lab status [--json]
   uvs lab exec NODE -- CMD [ARGS...]      (NODE: client, router, switch, director, rs1, ...)
   uvs lab check [--json]                  (the running lab)
-  uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--iface IF]
+  uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--director IP] [--iface IF]
   uvs lab demo dr|nat|tun [--rs N] [--sched NAME] [--weights ...] [--requests N] [--keep]
 Environment: UVS_LAB=NAME runs another lab side by side (namespaces NAME-*, state /run/NAME/).`;
 
@@ -35,7 +35,7 @@ interface Parsed {
   rest: string[];
 }
 
-const VALUE_FLAGS = new Set(['--rs', '--sched', '--persist', '--weights', '--rules', '--marks', '--requests', '--mode', '--vip', '--client', '--gateway', '--iface', '--run-arg']);
+const VALUE_FLAGS = new Set(['--rs', '--sched', '--persist', '--weights', '--rules', '--marks', '--requests', '--mode', '--vip', '--client', '--gateway', '--director', '--iface', '--run-arg']);
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -180,6 +180,7 @@ function cmdCheck(p: Parsed): number {
       vip: vip ?? '0.0.0.0',
       client: strFlag(p, '--client') ?? '198.51.100.1',
       ...(gateway ? { directorInside: gateway } : {}),
+      ...(strFlag(p, '--director') ? { director: strFlag(p, '--director')! } : {}),
       ...(iface ? { iface } : {}),
     });
     if (p.flags.has('--json')) say(JSON.stringify(findings));
