@@ -175,7 +175,9 @@ describe('SSL_GET', () => {
         'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=uvs-test',
       ], { stdio: 'ignore' });
+      const names: string[] = [];
       const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+        names.push((req.socket as import('node:tls').TLSSocket & { servername?: string | false }).servername || '');
         res.statusCode = req.url === '/health' ? 200 : 500;
         res.end('tls body');
       });
@@ -184,6 +186,9 @@ describe('SSL_GET', () => {
         const digest = createHash('md5').update('tls body').digest('hex');
         const ok = await run(parse(`SSL_GET {\n url {\n path /health\n digest ${digest}\n }\n}`, port(server)));
         expect(ok).toMatchObject({ ok: true });
+        const sni = await run(parse('SSL_GET {\n virtualhost www.uvs.test\n enable_sni\n url {\n path /health\n }\n}', port(server)));
+        expect(sni.ok).toBe(true);
+        expect(names).toEqual(['', 'www.uvs.test']);
         const bad = await run(parse('SSL_GET {\n url {\n path /other\n }\n}', port(server)));
         expect(bad).toMatchObject({ ok: false, reason: '/other: HTTP status 500' });
         // Plain HTTP against the TLS port fails.
@@ -307,6 +312,20 @@ describe('DNS_CHECK', () => {
     } finally {
       good.close();
       bad.close();
+    }
+  });
+});
+
+describe('IPv6', () => {
+  it('TCP_CHECK and PING_CHECK reach ::1', async () => {
+    const s = createTcpServer((c) => c.destroy());
+    await new Promise<void>((r) => s.listen(0, '::1', () => r()));
+    try {
+      expect(await run(parse('TCP_CHECK {\n}', port(s), { af: 6, rsAddr: '::1' }))).toMatchObject({ ok: true });
+      expect(await run(parse('PING_CHECK {\n connect_timeout 2\n}', 0, { af: 6, rsAddr: '::1' }))).toMatchObject({ ok: true, reason: 'echo reply' });
+      expect(await run(parse('TCP_CHECK {\n connect_ip 127.0.0.1\n}', port(s), { af: 6, rsAddr: '::1' }))).toMatchObject({ ok: false });
+    } finally {
+      s.close();
     }
   });
 });
