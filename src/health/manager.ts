@@ -592,7 +592,7 @@ export class HealthManager {
   /** init_service_vs() / init_service_rs() */
   private initService(vs: VirtualServerState): void {
     if (this.manageServices) {
-      const r = this.editor.execute(addServiceArgv(vs.spec.service));
+      const r = this.quiet(addServiceArgv(vs.spec.service));
       if (r.code === 0) vs.created = true;
       else if (!/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create VS ${vs.label}: ${r.stderr.trim()}`);
     }
@@ -620,13 +620,18 @@ export class HealthManager {
     return r.code === 0;
   }
 
-  private exec(argv: string[], what: string): { code: number; stderr: string } {
-    let r: { code: number; stderr: string };
+  /** execute() that never throws: an exception from the editor is a failed command. */
+  private quiet(argv: string[]): { code: number; stderr: string } {
     try {
-      r = this.editor.execute(argv);
+      const r = this.editor.execute(argv);
+      return { code: r.code, stderr: r.stderr ?? '' };
     } catch (err) {
-      r = { code: 2, stderr: (err as Error).message };
+      return { code: 2, stderr: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  private exec(argv: string[], what: string): { code: number; stderr: string } {
+    const r = this.quiet(argv);
     if (r.code !== 0) this.log.warn({ argv, stderr: r.stderr }, `ipvsadm ${argv.join(' ')} failed (${what}): ${r.stderr.trim()}`);
     return r;
   }
@@ -635,7 +640,7 @@ export class HealthManager {
   private addDest(rs: RealServerState, weight: number): boolean {
     const svc = rs.vs.spec.service;
     if (rs.set) {
-      const r = this.editor.execute(editDestArgv(svc, rs.dest, weight));
+      const r = this.quiet(editDestArgv(svc, rs.dest, weight));
       if (r.code !== 0) {
         // Deleted behind our back (uvsadm -d): add it again.
         if (!/no such/i.test(r.stderr) || !this.run(addDestArgv(svc, rs.dest, weight), `re-adding ${rs.label}`)) {
@@ -644,7 +649,7 @@ export class HealthManager {
         }
       }
     } else {
-      const r = this.editor.execute(addDestArgv(svc, rs.dest, weight));
+      const r = this.quiet(addDestArgv(svc, rs.dest, weight));
       if (r.code !== 0) {
         if (!/exist/i.test(r.stderr) || !this.run(editDestArgv(svc, rs.dest, weight), `adding ${rs.label}`)) {
           if (!/exist/i.test(r.stderr)) this.log.warn({ stderr: r.stderr }, `ipvsadm -a ${rs.label} failed: ${r.stderr.trim()}`);
@@ -666,7 +671,7 @@ export class HealthManager {
       rs.tableWeight = 0;
       return true;
     }
-    const r = this.editor.execute(delDestArgv(svc, rs.dest));
+    const r = this.quiet(delDestArgv(svc, rs.dest));
     if (r.code !== 0 && !/not exist|no such/i.test(r.stderr)) {
       this.log.warn({ stderr: r.stderr }, `ipvsadm -d ${rs.label} failed: ${r.stderr.trim()}`);
       return false;

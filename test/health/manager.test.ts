@@ -471,3 +471,16 @@ describe('formatHealthStatus', () => {
     );
   });
 });
+
+describe('HealthManager: an editor that throws', () => {
+  it('counts as a failed command, never an exception', async () => {
+    const r = rig([{ addr: '10.0.0.11', timing: { retry: 0 } }]);
+    r.manager.start();
+    const boom = { execute: () => { throw new Error('model busy'); } };
+    (r.manager as unknown as { editor: unknown }).editor = boom;
+    r.checkers[0][0].down();
+    await r.timers.advance(0);
+    expect(r.manager.status().virtualServers[0].realServers[0].alive).toBe(true);
+    expect(r.log.lines.some((l) => l.includes('model busy'))).toBe(true);
+  });
+});
