@@ -1,16 +1,21 @@
 // `uvs lab demo dr|nat|tun`: the README's first command. Builds the lab, starts the director,
-// shows what one packet looks like when it reaches a real server (tcpdump on rs1's link), sends a
-// bounded series of HTTP GETs from the client (one new connection each), prints which real server
+// shows the first connection's packets as the director decided them (`uvs trace`) and what one
+// packet looks like when it reaches a real server (tcpdump on rs1's link), sends a bounded series
+// of HTTP GETs from the client (one new connection each), prints which real server
 // answered each and the totals against the weights, shows `uvsadm -L -n` and `uvsadm -L -c`, and
 // always tears the lab down (also on failure or Ctrl-C), unless --keep.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { up, down, labPaths, DIST_ROOT, uvsadmScript, type UpOptions, type LabState } from './lab.js';
+import { up, down, labPaths, DIST_ROOT, uvsadmScript, uvsScript, type UpOptions, type LabState } from './lab.js';
 import { run, nsRun, sleep } from './exec.js';
 import type { ProbeResult } from './probe.js';
 
 function say(s = ''): void { process.stdout.write(s + '\n'); }
+
+interface ProbeOut { results: ProbeResult[]; perServer: Record<string, number>; failures: number }
+
+const TRACE_LINES = 14;
 
 function captureFilter(st: LabState): string {
   return st.mode === 'tun' ? 'ip proto 4' : 'tcp dst port 80 and tcp[tcpflags] & tcp-syn != 0';
@@ -52,6 +57,7 @@ export async function demo(o: UpOptions, opts: { requests: number; keep: boolean
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let capture: ChildProcess | null = null;
+  let trace: ChildProcess | null = null;
   try {
     say(`== uvs lab demo: LVS-${o.mode.toUpperCase()} in network namespaces ==`);
     say();
@@ -81,10 +87,40 @@ export async function demo(o: UpOptions, opts: { requests: number; keep: boolean
     for (let i = 0; i < 40 && !capReady; i++) await sleep(50);
 
     const url = `http://${t.vip}/`;
-    const r = nsRun(t.nodes.find((n) => n.role === 'client')!.netns, process.execPath,
-      [join(DIST_ROOT, 'netns-lab', 'probe.js'), 'http', url, '--count', String(requests), '--timeout', '2000'], { timeoutMs: 60_000 });
-    if (r.code !== 0) throw new Error(`the client probe failed: ${r.stderr.trim()}`);
-    const out = JSON.parse(r.stdout) as { results: ProbeResult[]; perServer: Record<string, number>; failures: number };
+    const clientNs = t.nodes.find((n) => n.role === 'client')!.netns;
+    const get = (count: number): ProbeOut => {
+      const r = nsRun(clientNs, process.execPath,
+        [join(DIST_ROOT, 'netns-lab', 'probe.js'), 'http', url, '--count', String(count), '--timeout', '2000'], { timeoutMs: 60_000 });
+      if (r.code !== 0) throw new Error(`the client probe failed: ${r.stderr.trim()}`);
+      return JSON.parse(r.stdout) as ProbeOut;
+    };
+    // The first connection alone, with `uvs trace` attached: every decision the director takes.
+    trace = spawn(process.execPath, [uvsScript(), 'trace', '--socket', st.director.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let traceOut = '';
+    trace.stdout?.on('data', (d: Buffer) => { traceOut += d.toString(); });
+    await sleep(300);
+    const first = get(1);
+    await sleep(300);
+    trace.kill();
+    const traced = traceOut.trim().split('\n').filter((l) => l.length > 0);
+    if (traced.length > 0) {
+      say(`The first connection as the director saw it (uvs trace: in/out = interface, the flow after rewriting,`);
+      say(`verdict, service → dest, forwarding method, conn new/hit):`);
+      for (const l of traced.slice(0, TRACE_LINES)) say(`  ${l.trim()}`);
+      if (traced.length > TRACE_LINES) say(`  ... ${traced.length - TRACE_LINES} more`);
+      if (traced.some((l) => l.includes('reason=no_neigh'))) {
+        say('  (no_neigh: uvs did not know the next hop\'s MAC yet; it asked by ARP itself and held the frame');
+        say('   until the answer came: the director\'s kernel is kept out of the VIP traffic entirely.)');
+      }
+      say();
+    }
+    const rest = requests > 1 ? get(requests - 1) : { results: [], perServer: {}, failures: 0 };
+    const out: ProbeOut = {
+      results: [...first.results, ...rest.results.map((x) => ({ ...x, i: x.i + 1 }))],
+      perServer: {},
+      failures: first.failures + rest.failures,
+    };
+    for (const x of out.results) if (x.server) out.perServer[x.server] = (out.perServer[x.server] ?? 0) + 1;
 
     for (let i = 0; i < 20 && capture.exitCode === null && !capOut; i++) await sleep(50);
     capture.kill();
@@ -124,6 +160,7 @@ export async function demo(o: UpOptions, opts: { requests: number; keep: boolean
     return 1;
   } finally {
     capture?.kill();
+    trace?.kill();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (!opts.keep) {
