@@ -70,6 +70,8 @@ export interface CheckerTiming {
   delayBeforeRetryMs: number;
   warmupMs: number;
   alpha: boolean;
+  /** log_all_failures: log every failed run, not only state changes. */
+  logAllFailures?: boolean;
 }
 
 /** What a checker block inherits from its real_server and virtual_server. */

@@ -464,6 +464,12 @@ export class HealthManager {
     } else {
       delay = cs.timing.delayBeforeRetryMs;
       cs.retryIt++;
+      if (cs.timing.logAllFailures) {
+        this.log.info(
+          { service: rs.vs.label, dest: rs.label, checker: cs.checker.type, retry: cs.retryIt, reason: res.reason },
+          `${cs.checker.type} on ${rs.label} failed (retry ${cs.retryIt}/${cs.timing.retry}): ${res.reason}`,
+        );
+      }
     }
     cs.hasRun = true;
     if (cs.checker.scheduleFromStart) delay = Math.max(0, delay - (this.timers.now() - cs.startedMs));

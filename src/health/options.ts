@@ -88,6 +88,7 @@ export function parseCommon(block: ConfNode, ctx: CheckerContext, spec: CommonSp
   let warmupMs: number | null = null;
   let delayLoopMs: number | null = null;
   let alpha: boolean | null = null;
+  let logAllFailures = false;
   const rest: ConfNode[] = [];
 
   for (const node of block.children ?? []) {
@@ -157,9 +158,11 @@ export function parseCommon(block: ConfNode, ctx: CheckerContext, spec: CommonSp
         if (v !== null) alpha = v;
         break;
       }
-      case 'log_all_failures':
-        readBool(node, ctx);
+      case 'log_all_failures': {
+        const v = readBool(node, ctx);
+        if (v !== null) logAllFailures = v;
         break;
+      }
       default:
         rest.push(node);
     }
@@ -172,6 +175,7 @@ export function parseCommon(block: ConfNode, ctx: CheckerContext, spec: CommonSp
     warmupMs: warmupMs ?? ctx.rsWarmupMs ?? loop,
     alpha: alpha ?? ctx.alpha,
   };
+  if (logAllFailures) timing.logAllFailures = true;
   return { timing, connect, rest };
 }
 

@@ -140,6 +140,17 @@ describe('HealthManager: retry and delay_before_retry (fake clock)', () => {
     expect(r.log.lines.some((l) => l.includes('Removing service 10.0.0.11:80 from VS TCP 10.0.0.100:80: TCP_CHECK failed after 2 retries'))).toBe(true);
   });
 
+  it('log_all_failures logs the failures that only count towards retry', async () => {
+    const r = rig([{ addr: '10.0.0.11', timing: { retry: 2, logAllFailures: true } }]);
+    r.checkers[0][0].down();
+    r.manager.start();
+    await r.timers.advance(2000);
+    expect(r.log.lines.filter((l) => l.includes('failed (retry'))).toEqual([
+      'TCP_CHECK on 10.0.0.11:80 failed (retry 1/2): fake fail',
+      'TCP_CHECK on 10.0.0.11:80 failed (retry 2/2): fake fail',
+    ]);
+  });
+
   it('a success between failures resets the retry count', async () => {
     const r = rig([{ addr: '10.0.0.11', timing: { retry: 1, delayBeforeRetryMs: 1000, delayLoopMs: 5000 } }]);
     const c = r.checkers[0][0];

@@ -59,7 +59,9 @@ describe('checker defaults (check_data.c)', () => {
 
 describe('DIFF: keywords accepted and not applied', () => {
   it('bind_if, fwmark (TCP_CHECK) and user (MISC_CHECK) parse without problems', () => {
-    expect(parseBlock('TCP_CHECK {\n bind_if eth0\n fwmark 7\n log_all_failures\n}').problems).toEqual([]);
+    const withLog = parseBlock('TCP_CHECK {\n bind_if eth0\n fwmark 7\n log_all_failures\n}');
+    expect(withLog.problems).toEqual([]);
+    expect(withLog.pc!.timing.logAllFailures).toBe(true);
     expect(parseBlock('MISC_CHECK {\n misc_path /bin/true\n user nobody\n}').problems).toEqual([]);
     expect(parseBlock('HTTP_GET {\n url {\n path /\n regex ok\n }\n}').problems).toEqual(["k.conf:4: unknown keyword 'regex' in url"]);
   });
