@@ -15,7 +15,7 @@ import {
 import type { ConnSnapshot } from '../model/snapshot.js';
 import { overloadAfterBind, overloadAfterUnbind } from '../sched/overload.js';
 import { TimerWheel, type TimerOwner } from './expiry.js';
-import { CONN_F_LINKED, CONN_F_USED, ConnTable } from './table.js';
+import { CONN_F_LINKED, CONN_F_USED, ConnTable, MAX_DEST_SLOTS } from './table.js';
 import {
   CTPL_S_ASSURED, CTPL_STATE_NAMES, DIR_INPUT_ONLY, DIR_OUTPUT, ProtoTimeouts, TCP_NEXT_STATE, TCP_S_LAST,
   TCP_STATE_ACTIVE, TCP_STATE_NAMES, TCP_S_CLOSE, tcpEvent,
@@ -44,6 +44,7 @@ export class Conns implements TimerOwner {
   expired: number;
 
   constructor(capacity: number, maxDests: number, clock: Clock, opts: { seed?: number; exactTimers?: boolean; destConns?: Int32Array } = {}) {
+    if (maxDests > MAX_DEST_SLOTS) throw new Error(`at most ${MAX_DEST_SLOTS} dest slots, got ${maxDests}`);
     this.table = new ConnTable(capacity, opts.seed);
     this.clock = clock;
     this.wheel = new TimerWheel(this.table.expires, clock.nowMs, opts.exactTimers ?? false);
@@ -71,7 +72,7 @@ export class Conns implements TimerOwner {
     t.cport[i] = cport;
     t.vaddr[i] = vaddr;
     t.vport[i] = vport;
-    t.daddr[i] = daddr;
+    t.setDaddr(i, daddr);
     t.dport[i] = dport;
     t.fwmark[i] = fwmark;
     t.setTimeoutMs(i, CONN_INITIAL_TIMEOUT_MS);

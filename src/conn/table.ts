@@ -27,8 +27,10 @@ const HK = 8;
 const K_LINK = 3;
 const K_FLAGS = 4;
 const K_SP = 5;
-const K_DEST = 6;
+const K_DADDR = 6;
 const K_TIMEOUT = 7;
+/** Dest slots fit in the 16 high bits of the state/proto word (dest + 1, 0 = none). */
+export const MAX_DEST_SLOTS = 0xfffe;
 
 function nextPow2(n: number): number {
   let p = 16;
@@ -61,9 +63,10 @@ export class ConnTable {
    * The hot record, 8 int32 (32 bytes, two per cache line) per slot: what every packet of a conn
    * reads or writes. [0] caddr, [1] vaddr, [2] cport << 16 | vport, [3] link (hash-chain successor
    * while in use, free-list successor while free; -1 ends both), [4] CONN_F_* flags (every IPVS
-   * flag fits in 16 bits) plus CONN_F_USED, [5] state | proto << 8 (TCP state index, UDP 0,
-   * template NONE/ASSURED), [6] dest slot in the engine's dest array (-1 none), [7] the current
-   * timeout in ms (used when the timer is restarted). Read and written through the accessors.
+   * flag fits in 16 bits) plus CONN_F_USED, [5] state | proto << 8 | (dest slot + 1) << 16 (TCP
+   * state index, UDP 0, template NONE/ASSURED; dest slot in the engine's dest array, 0 = none),
+   * [6] daddr (also in `daddr`), [7] the current timeout in ms (used when the timer is
+   * restarted). Read and written through the accessors.
    */
   readonly hk: Int32Array;
   readonly buckets: Int32Array;
@@ -206,7 +209,7 @@ export class ConnTable {
         const f = this.flagsOf(i);
         if ((f & CONN_F_TEMPLATE) === 0) {
           if ((f & CONN_F_FWD_MASK) === CONN_F_MASQ) {
-            if (this.daddr[i] === saddr && this.dport[i] === sport) return i;
+            if (hk[o + K_DADDR] === saddr && this.dport[i] === sport) return i;
           } else if (hk[o + 1] === saddr && (hk[o + 2]! & 0xffff) === sport) {
             return i;
           }
@@ -255,15 +258,27 @@ export class ConnTable {
 
   setProto(i: number, p: number): void {
     const o = (i << 3) + K_SP;
-    this.hk[o] = (this.hk[o]! & 0xff) | ((p & 0xff) << 8);
+    this.hk[o] = (this.hk[o]! & ~0xff00) | ((p & 0xff) << 8);
   }
 
+  /** Dest slot, -1 when none. */
   destOf(i: number): number {
-    return this.hk[(i << 3) + K_DEST]!;
+    return (this.hk[(i << 3) + K_SP]! >>> 16) - 1;
   }
 
   setDest(i: number, d: number): void {
-    this.hk[(i << 3) + K_DEST] = d;
+    const o = (i << 3) + K_SP;
+    this.hk[o] = (this.hk[o]! & 0xffff) | (((d + 1) & 0xffff) << 16);
+  }
+
+  /** The dest address (int32) from the hot record. */
+  daddrOf(i: number): number {
+    return this.hk[(i << 3) + K_DADDR]!;
+  }
+
+  setDaddr(i: number, a: number): void {
+    this.daddr[i] = a;
+    this.hk[(i << 3) + K_DADDR] = a;
   }
 
   /** Timeouts are stored as u32 bits; only one above 2^31 ms (24.8 days) reads back as a double. */

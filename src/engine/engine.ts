@@ -617,7 +617,7 @@ export class Engine implements StatsSource {
   private xmitIn(d: PacketDesc, cp: number): number {
     const t = this.conns.table;
     const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
-    const rip = t.daddr[cp]!;
+    const rip = t.daddrOf(cp);
     const mtu = this.opts.mtu;
     if (fwd === CONN_F_LOCALNODE) return this.pass();
     const nh = this.nextHop(rip);
@@ -697,7 +697,7 @@ export class Engine implements StatsSource {
     const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
     if (fwd === CONN_F_LOCALNODE) return this.pass();
     this.countPkt(ds, d.ipLen, false);
-    const rip = t.daddr[cp]!;
+    const rip = t.daddrOf(cp);
     const nh = this.nextHop(rip);
     if (nh < 0) return this.drop(DROP_NO_NEIGH);
     const macs = this.neighbours.macs;

@@ -5,7 +5,7 @@ import { CONN_F_MASQ, CONN_F_DROUTE, CONN_F_TEMPLATE } from '../../src/model/con
 function put(t: ConnTable, proto: number, caddr: number, cport: number, vaddr: number, vport: number, daddr: number, dport: number, flags = 0): number {
   const i = t.alloc();
   if (i < 0) return i;
-  t.setProto(i, proto); t.caddr[i] = caddr; t.cport[i] = cport; t.vaddr[i] = vaddr; t.vport[i] = vport; t.daddr[i] = daddr; t.dport[i] = dport;
+  t.setProto(i, proto); t.caddr[i] = caddr; t.cport[i] = cport; t.vaddr[i] = vaddr; t.vport[i] = vport; t.setDaddr(i, daddr); t.dport[i] = dport;
   t.setFlags(i, t.flagsOf(i) | flags);
   t.link(i);
   return i;
