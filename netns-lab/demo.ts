@@ -153,6 +153,15 @@ export async function demo(o: UpOptions, opts: { requests: number; keep: boolean
       say((u.stdout || u.stderr).trimEnd());
       say();
     }
+    const stats = run(process.execPath, [uvsadmScript(), '--socket', st.director.socket, '-L', '-n', '--stats'], { timeoutMs: 10_000 }).stdout;
+    const m = new RegExp(`^TCP\\s+${t.vip.replace(/\./g, '\\.')}:80\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)`, 'm').exec(stats);
+    if (m) {
+      say(`Packets the director forwarded for TCP ${t.vip}:80 (uvsadm -L -n --stats): ${m[2]} in (client → server), ${m[3]} out (server → client)`);
+      say(st.mode === 'nat'
+        ? '  NAT: the replies come back through the director, which rewrites them to the VIP.'
+        : `  ${st.mode.toUpperCase()}: 0 out, the replies go from the real servers straight to the router.`);
+      say();
+    }
     if (opts.keep) say(`Lab kept (--keep): uvs lab status, uvs lab exec client -- curl -s ${url}, uvs lab down`);
     return out.failures === 0 ? 0 : 1;
   } catch (e) {
