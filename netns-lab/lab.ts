@@ -283,6 +283,7 @@ export async function up(o: UpOptions, paths = labPaths(), log: (s: string) => v
     if (o.mode === 'tun') st.decap = kernelHasIpip() ? 'kernel' : 'userspace';
     const agent = join(DIST_ROOT, 'netns-lab', 'rs-agent.js');
     const decap = join(DIST_ROOT, 'netns-lab', 'ipip-decap.js');
+    if (!existsSync(agent)) throw new LabError(`${agent} is missing: build first (npm run build)`);
     for (const r of topo.rs) {
       if (st.decap === 'kernel') setupKernelIpip(r.netns);
       if (st.decap === 'userspace') {

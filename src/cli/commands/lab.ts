@@ -144,6 +144,11 @@ function cmdStatus(p: Parsed): number {
   say(`${s.mode.toUpperCase()} lab '${s.name}' ${s.up ? 'up' : 'INCOMPLETE (run uvs lab down)'}: VIP ${s.vip}, scheduler ${s.sched}, forwarding ${s.fwd}`);
   say(`director: ${s.director.running ? `running, pid ${s.director.pid ?? '?'}, socket ${s.director.socket}` : `not running (${s.director.reason ?? '?'})`}`);
   for (const n of s.nodes) {
+    if (n.role === 'switch') {
+      const bridges = n.ifaces.filter((i) => i.name.startsWith('br'));
+      say(`  ${n.name.padEnd(9)} ${n.netns.padEnd(20)} bridge${bridges.length > 1 ? 's' : ''} ${bridges.map((b) => b.name).join(', ')}; ports ${n.ifaces.filter((i) => !i.name.startsWith('br')).map((i) => i.name).join(', ')}`);
+      continue;
+    }
     const extra = n.role === 'rs' ? `  weight ${n.weight ?? 1}, gateway ${n.gateway ?? '?'}${n.vipOnLo ? ', VIP on lo' : ''}` : '';
     say(`  ${n.name.padEnd(9)} ${n.netns.padEnd(20)} ${n.ifaces.map((i) => `${i.name} ${i.addrs.join(',') || '-'}`).join('  ')}${extra}`);
   }
