@@ -10,8 +10,9 @@
 // and pushes the slot on a free list; when the free list is empty new conns are refused and the
 // caller drops and counts the packet, existing conns are untouched. The hash seed is injected.
 // The chain walk reads one 32-byte hot record per entry (`hk`: caddr, vaddr, ports, link, flags,
-// state/proto, dest, timeout), which also holds what each packet of the conn then reads and
-// writes, so a packet costs about one cache line of conn state instead of one line per field.
+// state/proto/dest, daddr, timeout), which also holds what each packet of the conn then reads and
+// writes, so a packet costs about one cache line of conn state instead of one line per field;
+// the colder fields (ports, fwmark, control, expiry, client MAC) stay in their own arrays.
 // Addresses are kept and passed as int32 (same bits as the u32): a u32 above 2^31 is a heap
 // number in V8 and would be boxed (allocated) whenever it crosses a call that is not inlined.
 
