@@ -80,7 +80,28 @@ export function buildHealthInput(cfg: KeepalivedConfig): HealthBuild {
   const problem = (node: ConfNode, message: string): void => {
     problems.push(`${node.file}:${node.line}: ${message}`);
   };
-  const input: VirtualServerInput[] = cfg.virtualServers.map((vs) => ({
+  // A virtual_server group comes expanded into one virtual server per member, all from the same
+  // block: keepalived keeps them as one (one set of checkers, every change applied to each member).
+  const blocks: KaVirtualServer[][] = [];
+  for (const vs of cfg.virtualServers) {
+    const last = blocks[blocks.length - 1];
+    if (last && last[0].node === vs.node) last.push(vs);
+    else blocks.push([vs]);
+  }
+  const input: VirtualServerInput[] = blocks.map((members) => {
+    const vs = members[0];
+    const group = vs.node.args[0] === 'group' ? vs.node.args[1] : '';
+    return {
+      ...inputOf(vs, problems, problem),
+      ...(members.length > 1 ? { groupServices: members.map((m) => m.service) } : {}),
+      ...(group ? { label: `[${group}]:${vs.service.port}` } : {}),
+    };
+  });
+  return { input, problems };
+}
+
+function inputOf(vs: KaVirtualServer, problems: string[], problem: (n: ConfNode, m: string) => void): VirtualServerInput {
+  return {
     service: vs.service,
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
@@ -90,8 +111,7 @@ export function buildHealthInput(cfg: KeepalivedConfig): HealthBuild {
     sorryServer: vs.sorryServer,
     sorryServerInhibit: vs.sorryServerInhibit,
     realServers: vs.realServers.map((rs) => buildRealServer(vs, rs, problems, problem)),
-  }));
-  return { input, problems };
+  };
 }
 
 /** Build a manager for `uvs run --keepalived FILE`; the caller decides what problems mean. */

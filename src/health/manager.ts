@@ -20,7 +20,7 @@
 // at stop, notify_down for every alive real server and quorum_down for the service.
 // Checks never touch the datapath: the only output is TableEditor.execute().
 
-import type { DestConfig } from '../model/config.js';
+import type { DestConfig, ServiceConfig } from '../model/config.js';
 import { serviceLabel } from '../model/config.js';
 import type { CheckResult, ParsedChecker } from './checker.js';
 import { runScript as defaultRunScript, type ScriptRunner, type ScriptOutcome } from './scripts.js';
@@ -113,7 +113,7 @@ export interface HealthStatus {
 
 function buildStates(input: VirtualServerInput[]): VirtualServerState[] {
   return input.map((v) => {
-    const vs = new VirtualServerState(v, serviceLabel(v.service));
+    const vs = new VirtualServerState(v, v.label ?? serviceLabel(v.service));
     for (const r of v.realServers) {
       const rs = new RealServerState(vs, r.dest, r.inhibit, r.notifyUp, r.notifyDown);
       for (const pc of r.checkers) rs.checkers.push(new CheckerState(rs, pc.checker, pc.timing));
@@ -215,8 +215,8 @@ export class HealthManager {
   private clearService(vs: VirtualServerState): void {
     this.log.info({ service: vs.label }, `Removing Virtual Server ${vs.label}`);
     for (const rs of vs.rs) this.clearRealServer(rs);
-    if (vs.sorry?.set) this.exec(delDestArgv(vs.spec.service, vs.sorry.dest), `removing sorry server ${vs.sorry.label}`);
-    if (vs.created) this.exec(delServiceArgv(vs.spec.service), `removing ${vs.label}`);
+    if (vs.sorry?.set) this.execAll(vs, (svc) => delDestArgv(svc, vs.sorry!.dest), `removing sorry server ${vs.sorry.label}`);
+    if (vs.created) this.execAll(vs, (svc) => delServiceArgv(svc), `removing ${vs.label}`);
   }
 
   /** clear_service_rs(vs, rs, false): out of the table even when inhibited; notify_down if alive. */
@@ -224,7 +224,7 @@ export class HealthManager {
     const vs = rs.vs;
     if (rs.set) {
       this.log.info({ service: vs.label, dest: rs.label }, `Removing service ${rs.label} from VS ${vs.label} (no longer configured)`);
-      this.exec(delDestArgv(vs.spec.service, rs.dest), `removing ${rs.label}`);
+      this.execAll(vs, (svc) => delDestArgv(svc, rs.dest), `removing ${rs.label}`);
       rs.set = false;
       rs.tableWeight = -1;
     }
@@ -239,7 +239,7 @@ export class HealthManager {
     const a = prev.spec.service;
     const b = vs.spec.service;
     if (a.sched !== b.sched || a.flags !== b.flags || a.timeoutS !== b.timeoutS || a.netmask !== b.netmask || a.pe !== b.pe) {
-      this.run(['-E', ...addServiceArgv(b).slice(1)], `editing ${vs.label}`);
+      this.execAll(vs, (svc) => ['-E', ...addServiceArgv(svc).slice(1)], `editing ${vs.label}`);
     }
     // Sorry server: kept when the same, removed when changed or gone.
     if (prev.sorry && vs.sorry && prev.sorry.label === vs.sorry.label) {
@@ -247,7 +247,7 @@ export class HealthManager {
       vs.sorry.set = prev.sorry.set;
     } else if (prev.sorry?.set) {
       this.log.info({ service: vs.label, dest: prev.sorry.label }, `Removing sorry server ${prev.sorry.label} from VS ${vs.label}`);
-      this.run(delDestArgv(b, prev.sorry.dest), `removing sorry server ${prev.sorry.label}`);
+      this.execAll(vs, (svc) => delDestArgv(svc, prev.sorry!.dest), `removing sorry server ${prev.sorry.label}`);
     }
     const oldRs = new Map(prev.rs.map((rs) => [rs.label, rs]));
     for (const rs of prev.rs) if (!vs.rs.some((n) => n.label === rs.label)) this.clearRealServer(rs);
@@ -260,7 +260,7 @@ export class HealthManager {
     if (prev.sorry?.alive && !vs.sorry?.alive) this.performQuorumState(vs, true);
     this.updateQuorum(vs, true);
     if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
-      if (this.run(addDestArgv(b, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
+      if (this.execAll(vs, (svc) => addDestArgv(svc, vs.sorry!.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
     }
   }
 
@@ -327,21 +327,21 @@ export class HealthManager {
     const pending: Promise<ScriptOutcome>[] = [];
     for (const vs of this.vss) {
       for (const rs of vs.rs) {
-        if (this.manageServices && rs.set) this.exec(delDestArgv(vs.spec.service, rs.dest), `shutting down ${rs.label}`);
+        if (this.manageServices && rs.set) this.execAll(vs, (svc) => delDestArgv(svc, rs.dest), `shutting down ${rs.label}`);
         rs.set = false;
         rs.tableWeight = -1;
         if (!rs.alive) continue;
         rs.alive = false;
         if (vs.spec.omega && rs.notifyDown) pending.push(this.notify(rs.notifyDown, vs, rs.label, 'DOWN'));
       }
-      if (vs.sorry && vs.sorry.set && this.manageServices) this.exec(delDestArgv(vs.spec.service, vs.sorry.dest), `removing sorry server ${vs.sorry.label}`);
+      if (vs.sorry && vs.sorry.set && this.manageServices) this.execAll(vs, (svc) => delDestArgv(svc, vs.sorry!.dest), `removing sorry server ${vs.sorry.label}`);
       if (vs.sorry) {
         vs.sorry.alive = false;
         vs.sorry.set = false;
       }
       vs.quorumUp = false;
       if (vs.spec.omega && vs.spec.quorumDown) pending.push(this.notify(vs.spec.quorumDown, vs, '', 'DOWN'));
-      if (this.manageServices && vs.created) this.exec(delServiceArgv(vs.spec.service), `removing ${vs.label}`);
+      if (this.manageServices && vs.created) this.execAll(vs, (svc) => delServiceArgv(svc), `removing ${vs.label}`);
       vs.created = false;
     }
     await Promise.all(pending);
@@ -598,14 +598,16 @@ export class HealthManager {
   /** init_service_vs() / init_service_rs() */
   private initService(vs: VirtualServerState): void {
     if (this.manageServices) {
-      const r = this.quiet(addServiceArgv(vs.spec.service));
-      if (r.code === 0) vs.created = true;
-      else if (!/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create VS ${vs.label}: ${r.stderr.trim()}`);
+      for (const svc of vs.services) {
+        const r = this.quiet(addServiceArgv(svc));
+        if (r.code === 0) vs.created = true;
+        else if (!/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create VS ${vs.label}: ${r.stderr.trim()}`);
+      }
     }
     for (const rs of vs.rs) this.initRealServer(rs);
     this.updateQuorum(vs, true);
     if (vs.sorry && vs.sorry.inhibit && !vs.sorry.set) {
-      if (this.run(addDestArgv(vs.spec.service, vs.sorry.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
+      if (this.execAll(vs, (svc) => addDestArgv(svc, vs.sorry!.dest, 0), `adding inhibited sorry server ${vs.sorry.label}`)) vs.sorry.set = true;
     }
   }
 
@@ -642,28 +644,31 @@ export class HealthManager {
     return r;
   }
 
+  /** One command per member service (groups); true when every member took it. */
+  private execAll(vs: VirtualServerState, mk: (svc: ServiceConfig) => string[], what: string): boolean {
+    let ok = true;
+    for (const svc of vs.services) if (this.exec(mk(svc), what).code !== 0) ok = false;
+    return ok;
+  }
+
+  /** -a on one service, or -e when it is already there (added elsewhere, or deleted and re-added). */
+  private addOrEdit(svc: ServiceConfig, dest: DestConfig, weight: number, editFirst: boolean, what: string): boolean {
+    const first = editFirst ? editDestArgv(svc, dest, weight) : addDestArgv(svc, dest, weight);
+    const r = this.quiet(first);
+    if (r.code === 0) return true;
+    // -e on a dest deleted behind our back (uvsadm -d): add it; -a on one already there: edit it.
+    const fallback = editFirst ? /no such/i.test(r.stderr) : /exist/i.test(r.stderr);
+    if (fallback) return this.run(editFirst ? addDestArgv(svc, dest, weight) : editDestArgv(svc, dest, weight), what);
+    this.log.warn({ argv: first, stderr: r.stderr }, `ipvsadm ${first.join(' ')} failed (${what}): ${r.stderr.trim()}`);
+    return false;
+  }
+
   /** LVS_CMD_ADD_DEST: -a, or -e when the dest is already in (inhibited, or added elsewhere). */
   private addDest(rs: RealServerState, weight: number): boolean {
-    const svc = rs.vs.spec.service;
-    if (rs.set) {
-      const r = this.quiet(editDestArgv(svc, rs.dest, weight));
-      if (r.code !== 0) {
-        // Deleted behind our back (uvsadm -d): add it again.
-        if (!/no such/i.test(r.stderr) || !this.run(addDestArgv(svc, rs.dest, weight), `re-adding ${rs.label}`)) {
-          if (!/no such/i.test(r.stderr)) this.log.warn({ stderr: r.stderr }, `ipvsadm -e ${rs.label} failed: ${r.stderr.trim()}`);
-          return false;
-        }
-      }
-    } else {
-      const r = this.quiet(addDestArgv(svc, rs.dest, weight));
-      if (r.code !== 0) {
-        if (!/exist/i.test(r.stderr) || !this.run(editDestArgv(svc, rs.dest, weight), `adding ${rs.label}`)) {
-          if (!/exist/i.test(r.stderr)) this.log.warn({ stderr: r.stderr }, `ipvsadm -a ${rs.label} failed: ${r.stderr.trim()}`);
-          return false;
-        }
-      }
-      rs.set = true;
-    }
+    let ok = true;
+    for (const svc of rs.vs.services) if (!this.addOrEdit(svc, rs.dest, weight, rs.set, `adding ${rs.label}`)) ok = false;
+    if (!ok) return false;
+    rs.set = true;
     rs.tableWeight = weight;
     return true;
   }
@@ -671,17 +676,21 @@ export class HealthManager {
   /** LVS_CMD_DEL_DEST: -d, or -e -w 0 with inhibit_on_failure. */
   private delDest(rs: RealServerState): boolean {
     if (!rs.set) return true;
-    const svc = rs.vs.spec.service;
+    const vs = rs.vs;
     if (rs.inhibit) {
-      if (!this.run(editDestArgv(svc, rs.dest, 0), `inhibiting ${rs.label}`)) return false;
+      if (!this.execAll(vs, (svc) => editDestArgv(svc, rs.dest, 0), `inhibiting ${rs.label}`)) return false;
       rs.tableWeight = 0;
       return true;
     }
-    const r = this.quiet(delDestArgv(svc, rs.dest));
-    if (r.code !== 0 && !/not exist|no such/i.test(r.stderr)) {
-      this.log.warn({ stderr: r.stderr }, `ipvsadm -d ${rs.label} failed: ${r.stderr.trim()}`);
-      return false;
+    let ok = true;
+    for (const svc of vs.services) {
+      const r = this.quiet(delDestArgv(svc, rs.dest));
+      if (r.code !== 0 && !/not exist|no such/i.test(r.stderr)) {
+        this.log.warn({ stderr: r.stderr }, `ipvsadm -d ${rs.label} failed: ${r.stderr.trim()}`);
+        ok = false;
+      }
     }
+    if (!ok) return false;
     rs.set = false;
     rs.tableWeight = -1;
     return true;
@@ -689,17 +698,15 @@ export class HealthManager {
 
   private addSorry(vs: VirtualServerState): void {
     const s = vs.sorry!;
-    const svc = vs.spec.service;
-    if (s.set) this.run(editDestArgv(svc, s.dest, s.dest.weight), `enabling sorry server ${s.label}`);
-    else if (this.run(addDestArgv(svc, s.dest, s.dest.weight), `adding sorry server ${s.label}`)) s.set = true;
+    if (s.set) this.execAll(vs, (svc) => editDestArgv(svc, s.dest, s.dest.weight), `enabling sorry server ${s.label}`);
+    else if (this.execAll(vs, (svc) => addDestArgv(svc, s.dest, s.dest.weight), `adding sorry server ${s.label}`)) s.set = true;
   }
 
   private delSorry(vs: VirtualServerState): void {
     const s = vs.sorry!;
-    const svc = vs.spec.service;
     if (!s.set) return;
-    if (s.inhibit) this.run(editDestArgv(svc, s.dest, 0), `disabling sorry server ${s.label}`);
-    else if (this.run(delDestArgv(svc, s.dest), `removing sorry server ${s.label}`)) s.set = false;
+    if (s.inhibit) this.execAll(vs, (svc) => editDestArgv(svc, s.dest, 0), `disabling sorry server ${s.label}`);
+    else if (this.execAll(vs, (svc) => delDestArgv(svc, s.dest), `removing sorry server ${s.label}`)) s.set = false;
   }
 
   // ---- notifies -----------------------------------------------------------------------------

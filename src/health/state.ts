@@ -110,6 +110,13 @@ export class SorryServerState {
 
 export interface VirtualServerSpec {
   service: ServiceConfig;
+  /**
+   * virtual_server group: every member service (the first is `service`). keepalived keeps one
+   * virtual server with one set of checkers and applies each table change to every member.
+   */
+  groupServices?: ServiceConfig[];
+  /** Name in logs and status(); default the service as ipvsadm prints it. keepalived: [group]:port. */
+  label?: string;
   quorum: number;
   hysteresis: number;
   quorumUp: string;
@@ -125,12 +132,15 @@ export class VirtualServerState {
   quorumUp: boolean;
   readonly sorry: SorryServerState | null;
   readonly rs: RealServerState[];
+  /** Where table changes go: the service, or every member of a group. */
+  readonly services: ServiceConfig[];
   /** The service was created by us (manageServices). */
   created: boolean;
 
   constructor(spec: VirtualServerSpec, label: string) {
     this.spec = spec;
     this.label = label;
+    this.services = spec.groupServices?.length ? spec.groupServices : [spec.service];
     this.quorumUp = false;
     this.sorry = spec.sorryServer ? new SorryServerState(spec.sorryServer, spec.sorryServerInhibit) : null;
     this.rs = [];

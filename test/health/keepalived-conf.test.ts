@@ -124,3 +124,54 @@ virtual_server 10.0.0.100 80 {
     expect(model.current.services).toEqual([]);
   });
 });
+
+describe('virtual_server group', () => {
+  it('one set of checkers for the group; every table change goes to each member', async () => {
+    let tcp: Server | null = await listenTcp();
+    const pt = (tcp.address() as AddressInfo).port;
+    const conf = `
+virtual_server_group web {
+    10.0.0.100 80
+    10.0.0.101 80
+}
+virtual_server group web {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 127.0.0.1 ${pt} {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+            delay_loop 0.1
+            warmup 0
+        }
+    }
+}
+`;
+    const cfg = loadKeepalivedText(conf, 'group.conf');
+    expect(cfg.virtualServers.length).toBe(2);
+    const model = new ControlModel();
+    const { manager, problems } = createHealthManager(cfg, {
+      editor: { execute: (argv) => model.execute(argv, '', NO_STATS) },
+      bootstrapDelayMs: 0,
+      random: () => 0,
+    });
+    expect(problems).toEqual([]);
+    const table = () => model.current.services.map((s) => `${s.addr}:${s.port} [${s.dests.map((d) => `${d.addr}:${d.port}`).join(',')}]`).sort();
+    try {
+      manager.start();
+      const st = manager.status();
+      expect(st.virtualServers.map((v) => v.service)).toEqual(['[web]:80']);
+      expect(st.virtualServers[0].realServers[0].checkers.length).toBe(1);
+      expect(table()).toEqual([`10.0.0.100:80 [127.0.0.1:${pt}]`, `10.0.0.101:80 [127.0.0.1:${pt}]`]);
+      await close(tcp);
+      tcp = null;
+      await until(() => table().every((l) => l.endsWith('[]')));
+      expect(table()).toEqual(['10.0.0.100:80 []', '10.0.0.101:80 []']);
+    } finally {
+      await manager.stop();
+      if (tcp) await close(tcp);
+    }
+    expect(model.current.services).toEqual([]);
+  });
+});
