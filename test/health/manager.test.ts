@@ -111,6 +111,25 @@ describe('HealthManager: start', () => {
   });
 });
 
+describe('HealthManager: warmup', () => {
+  it('the first check waits bootstrap delay + a random share of warmup', async () => {
+    const timers = new FakeTimers();
+    const c = new FakeChecker(() => timers.now());
+    const m = new HealthManager(
+      [
+        {
+          service: service(), quorum: 1, hysteresis: 0, quorumUp: '', quorumDown: '', omega: false, sorryServer: null, sorryServerInhibit: false,
+          realServers: [{ dest: dest('10.0.0.11'), inhibit: false, notifyUp: '', notifyDown: '', checkers: [{ checker: c, timing: timing({ warmupMs: 4000 }) }] }],
+        },
+      ],
+      { editor: new FakeEditor(), timers, random: () => 0.5, bootstrapDelayMs: 1000 },
+    );
+    m.start();
+    await timers.advance(20_000);
+    expect(c.runs).toEqual([3000, 13_000]);
+  });
+});
+
 describe('HealthManager: retry and delay_before_retry (fake clock)', () => {
   it('goes DOWN after retry+1 consecutive failures spaced by delay_before_retry, UP on the first success', async () => {
     const r = rig([{ addr: '10.0.0.11', weight: 3, timing: { retry: 2, delayBeforeRetryMs: 3000, delayLoopMs: 10_000 } }]);
