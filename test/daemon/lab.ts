@@ -1,7 +1,7 @@
 // Shared setup for the daemon lab tests: a `uvs run` spawned in a namespace, waited for, talked to
 // over its control socket, and stopped with SIGTERM (SIGKILL by PID in cleanup if it hangs).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Lab } from '../io/netns.js';
