@@ -86,7 +86,7 @@ export function guardStateOf(t: VirtualServerTable): GuardState {
 
 function ifaceAddr(ifname: string): number {
   try {
-    const out = execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', ifname], { encoding: 'utf8' });
+    const out = execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', ifname], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const links = JSON.parse(out) as Array<{ addr_info?: Array<{ local?: string }> }>;
     for (const l of links) for (const a of l.addr_info ?? []) if (a.local) return parseIPv4(a.local) ?? 0;
   } catch { /* no address */ }
@@ -137,6 +137,7 @@ export class Daemon {
   readonly log: Logger;
   readonly model: ControlModel;
   private worker: DatapathHandle | null = null;
+  private workerExited = false;
   private readonly flags = new Int32Array(new SharedArrayBuffer(16));
   private seq = 0;
   private readonly waiting = new Map<number, (m: FromWorker) => void>();
@@ -208,6 +209,8 @@ export class Daemon {
   async start(): Promise<void> {
     const o = this.opts;
     this.loadConfig();
+    // Before touching offloads or nftables: every interface must exist.
+    for (const i of this.ifaces) if (!existsSync(`/sys/class/net/${i}`) || i.includes('/')) throw new Error(`no such interface '${i}'`);
     this.guard = new VipGuard(this.ifaces);
     if (!o.keepOffloads) {
       const notes = await this.guard.disableOffloads();
@@ -275,6 +278,7 @@ export class Daemon {
         else void this.stop(1);
       });
       w.on('exit', (code) => {
+        this.workerExited = true;
         if (!settled) { settled = true; reject(new Error(`datapath worker exited (${code})`)); }
         else if (!this.stopping && !failed) { this.log.error({ code }, 'datapath worker exited'); void this.stop(1); }
       });
@@ -478,15 +482,15 @@ export class Daemon {
       if (this.rateTimer) clearInterval(this.rateTimer);
       if (this.health) await this.health.stop().catch(() => undefined);
       for (const c of this.traceClients) c.end();
-      if (this.worker) {
+      if (this.worker && !this.workerExited) {
         const w = this.worker;
         const exited = new Promise<void>((r) => w.once('exit', () => r()));
         Atomics.store(this.flags, FLAG_STOP, 1);
         const t = setTimeout(() => void w.terminate(), 2000);
         await exited;
         clearTimeout(t);
-        this.worker = null;
       }
+      this.worker = null;
       await this.guardChain.catch(() => undefined);
       await this.guard?.remove();
       if (this.metricsServer) this.metricsServer.close();
