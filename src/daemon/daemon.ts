@@ -221,6 +221,7 @@ export class Daemon {
       await this.startWorker();
     } catch (err) {
       await this.guard.remove();
+      await this.guard.restoreOffloads();
       throw err;
     }
     this.model.onChange((table) => this.pushTable(table));
@@ -493,6 +494,7 @@ export class Daemon {
       this.worker = null;
       await this.guardChain.catch(() => undefined);
       await this.guard?.remove();
+      await this.guard?.restoreOffloads();
       if (this.metricsServer) this.metricsServer.close();
       if (this.server) {
         this.server.close();

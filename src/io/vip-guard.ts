@@ -15,7 +15,8 @@
 //
 // Offloads: on the driven interfaces uvs turns GRO/GSO/TSO/LRO and tx checksum offload off
 // (`ethtool -K IF gro off gso off tso off tx off lro off`), so frames uvs reads are wire-sized with
-// complete checksums, and frames it writes are never segmented or checksummed behind its back. On
+// complete checksums, and frames it writes are never segmented or checksummed behind its back; a
+// clean stop turns back on what was on before. On
 // veth the sending peer decides whether frames arrive as TSO super-frames with partial checksums,
 // so the peer ends (the lab's client/router/real-server links) need `tx off tso off gso off` too;
 // uvs counts and drops frames longer than the MTU instead of forwarding them (DESIGN.md §3: we
@@ -87,6 +88,23 @@ export function nftSetsScript(state: GuardState): string {
   ].filter(Boolean).join('\n') + '\n';
 }
 
+/** The offloads uvs turns off, by `ethtool -K` name, and their `ethtool -k` names. */
+const OFFLOADS = ['gro', 'gso', 'tso', 'tx', 'lro'];
+const FEATURE_NAMES: Record<string, string> = {
+  gro: 'generic-receive-offload', gso: 'generic-segmentation-offload', tso: 'tcp-segmentation-offload',
+  tx: 'tx-checksumming', lro: 'large-receive-offload',
+};
+
+/** `ethtool -k` output → feature name → on. Pure, for tests. */
+export function parseFeatures(text: string): Map<string, boolean> {
+  const m = new Map<string, boolean>();
+  for (const line of text.split('\n')) {
+    const r = /^\s*([a-z0-9-]+):\s+(on|off)\b/.exec(line);
+    if (r) m.set(r[1]!, r[2] === 'on');
+  }
+  return m;
+}
+
 const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
 export class VipGuard {
@@ -95,6 +113,8 @@ export class VipGuard {
   private locals: number[];
   private state: GuardState;
   private installed: boolean;
+  /** Offloads turned off by disableOffloads() that were on before: [ifname, ethtool -K name]. */
+  private readonly restore: Array<[string, string]>;
 
   constructor(ifaces: string[], runner: Runner = defaultRunner) {
     for (const i of ifaces) if (!IFNAME.test(i)) throw new Error(`vip-guard: bad interface name '${i}'`);
@@ -103,6 +123,7 @@ export class VipGuard {
     this.locals = [];
     this.state = { vips: [], rips: [] };
     this.installed = false;
+    this.restore = [];
   }
 
   /** The IPv4 addresses the kernel owns on this host (namespace), from `ip -j addr`. */
@@ -119,13 +140,24 @@ export class VipGuard {
     return addrs;
   }
 
-  /** Turns the offloads off on every driven interface. Returns a note per interface that refused some. */
+  /**
+   * Turns the offloads off on every driven interface, remembering which were on so that remove()
+   * puts them back. Returns a note per feature that could not be changed.
+   */
   async disableOffloads(): Promise<string[]> {
     const notes: string[] = [];
     for (const ifname of this.ifaces) {
-      for (const feature of ['gro', 'gso', 'tso', 'tx', 'lro']) {
+      let before: Map<string, boolean>;
+      try {
+        before = parseFeatures(await this.runner('ethtool', ['-k', ifname]));
+      } catch {
+        before = new Map();
+      }
+      for (const feature of OFFLOADS) {
+        if (before.get(FEATURE_NAMES[feature]!) === false) continue;
         try {
           await this.runner('ethtool', ['-K', ifname, feature, 'off']);
+          if (before.get(FEATURE_NAMES[feature]!) === true) this.restore.push([ifname, feature]);
         } catch (err) {
           // Fixed features (e.g. lro on veth) cannot change; that is fine when already off.
           notes.push(`${ifname}: ${feature}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -154,6 +186,18 @@ export class VipGuard {
     await this.runner('nft', ['-f', '-'], nftSetsScript(next));
     this.state = next;
     return true;
+  }
+
+  /** Puts back the offloads disableOffloads() turned off (in reverse order). */
+  async restoreOffloads(): Promise<void> {
+    const list = this.restore.splice(0).reverse();
+    for (const [ifname, feature] of list) {
+      try {
+        await this.runner('ethtool', ['-K', ifname, feature, 'on']);
+      } catch {
+        // The interface went away, or the feature depends on one that stays off.
+      }
+    }
   }
 
   /** Removes the table. Safe to call twice. */

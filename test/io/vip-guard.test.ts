@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { VipGuard, nftScript, nftSetsScript, type Runner } from '../../src/io/vip-guard.js';
+import { VipGuard, nftScript, nftSetsScript, parseFeatures, type Runner } from '../../src/io/vip-guard.js';
 import { Lab, isRoot } from './netns.js';
 
 const VIP = 0x0a000064; // 10.0.0.100
@@ -21,6 +21,13 @@ describe('vip-guard nft script', () => {
     expect(s).toContain('arp daddr ip @vips counter drop');
     expect(s).toContain('ip saddr @rips ip daddr != @locals counter drop');
     expect(nftSetsScript({ vips: [VIP], rips: [] })).toBe('flush set netdev uvs vips\nflush set netdev uvs rips\nadd element netdev uvs vips { 10.0.0.100 }\n');
+  });
+
+  it('reads ethtool -k output', () => {
+    const f = parseFeatures('Features for eth0:\nrx-checksumming: on\ntx-checksumming: off\n\ttx-checksum-ipv4: off [fixed]\ngeneric-receive-offload: on\n');
+    expect(f.get('tx-checksumming')).toBe(false);
+    expect(f.get('generic-receive-offload')).toBe(true);
+    expect(f.get('tx-checksum-ipv4')).toBe(false);
   });
 
   it('refuses interface names that could inject nft syntax', () => {
@@ -70,11 +77,17 @@ describe.runIf(isRoot())('vip-guard in a namespace (root)', () => {
     expect(ping()).toBe(true);
   });
 
-  it('turns the offloads off on the driven interfaces', async () => {
+  it('turns the offloads off on the driven interfaces, and back on when asked', async () => {
+    lab.exec(dir, 'ethtool', ['-K', 'gd0', 'gro', 'on', 'tso', 'on', 'tx', 'on']);
     await guard.disableOffloads();
     const k = lab.exec(dir, 'ethtool', ['-k', 'gd0']);
     expect(k).toMatch(/generic-receive-offload: off/);
     expect(k).toMatch(/tcp-segmentation-offload: off/);
     expect(k).toMatch(/tx-checksumming: off/);
+    await guard.restoreOffloads();
+    const back = lab.exec(dir, 'ethtool', ['-k', 'gd0']);
+    expect(back).toMatch(/generic-receive-offload: on/);
+    expect(back).toMatch(/tcp-segmentation-offload: on/);
+    expect(back).toMatch(/tx-checksumming: on/);
   });
 });
