@@ -125,6 +125,19 @@ describe.runIf(isRoot()).each(['afpacket', 'pcap'])('uvs run --io %s, DR (root)'
     expect(client('tcp', 3)).toEqual(['rs1', 'rs1', 'rs1']);
   });
 
+  it('announces a new VIP with gratuitous ARP', async () => {
+    lab.exec(cl, 'sysctl', ['-qw', 'net.ipv4.conf.c0.arp_accept=1']);
+    const mac = lab.exec(dir, 'cat', ['/sys/class/net/d0/address']).trim();
+    expect((await ipvsadm(sock, '-A', '-t', '10.0.0.101:80')).code).toBe(0);
+    let neigh = '';
+    for (let i = 0; i < 100 && !neigh.includes('lladdr'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      neigh = lab.exec(cl, 'ip', ['neigh', 'show', '10.0.0.101', 'dev', 'c0']);
+    }
+    expect(neigh.toLowerCase()).toContain(`lladdr ${mac}`);
+    expect((await ipvsadm(sock, '-D', '-t', '10.0.0.101:80')).code).toBe(0);
+  });
+
   it('uvs trace prints each decision, one line per packet', async () => {
     const tr = lab.spawn(dir, process.execPath, [UVS, 'trace', '--socket', sock]);
     let out = '';
