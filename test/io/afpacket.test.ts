@@ -64,6 +64,14 @@ describe('afpacket addon errors', () => {
     try { native.afpOpen('uvs-no-such0', {}); } catch (e) { expect((e as { code: string }).code).toBe('ENODEV'); }
   });
 
+  it('the pcap backend and openIo name a missing interface too', async () => {
+    const { PcapLiveIo } = await import('../../src/io/pcap-live.js');
+    const { openIo } = await import('../../src/io/backend.js');
+    expect(() => PcapLiveIo.open('uvs-no-such0')).toThrow(/no such interface 'uvs-no-such0'/);
+    await expect(openIo('afpacket', 'uvs-no-such0')).rejects.toThrow(/no such interface/);
+    await expect(openIo('bogus' as 'pcap', 'lo')).rejects.toThrow(/unknown I\/O backend 'bogus'/);
+  });
+
   it('rejects bad arguments without crashing', () => {
     const native = loadNative();
     expect(() => native.afpOpen('', {})).toThrow(/1-15 characters/);
