@@ -1,6 +1,7 @@
 // `uvs run`, the main thread: owns the ControlModel, the control socket, the kernel hands-off
 // table (vip-guard), health checks (--keepalived), metrics and signals; the datapath runs in a
-// worker thread (datapath-worker.ts) with blocking batched I/O.
+// worker thread (datapath-worker.ts) with blocking batched I/O (with --io pcap, the same code on
+// this thread: libpcap's `cap` binding cannot live in a worker).
 //
 //   start: load rules/keepalived/marks (a broken file refuses to start) → offloads off, nft
 //   table → worker opens the interfaces and applies the table → control socket (mode 0600) →
