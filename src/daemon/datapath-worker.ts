@@ -210,6 +210,13 @@ export class Datapath {
     const dec = engine.decision;
     if (v === VERDICT_TX || v === VERDICT_ARP) {
       const p = dec.txPort < this.ios.length ? dec.txPort : 0;
+      if (p !== 0 && v === VERDICT_TX) {
+        // The engine writes the outside MAC as source; a frame leaving by the inside interface
+        // carries that interface's MAC, as a router's would.
+        const mac = this.ios[p]!.mac;
+        const o = d.off + 6;
+        u8[o] = mac[0]!; u8[o + 1] = mac[1]!; u8[o + 2] = mac[2]!; u8[o + 3] = mac[3]!; u8[o + 4] = mac[4]!; u8[o + 5] = mac[5]!;
+      }
       const k = this.txCount[p]!;
       if (k < this.txOff[p]!.length) {
         this.txOff[p]![k] = d.off;

@@ -26,6 +26,7 @@ describe.runIf(isRoot())('uvs run, NAT (root)', () => {
   const rules = join(tmp, 'rules');
   let cl = '';
   let dir = '';
+  let sw = '';
   let director: Director | null = null;
   const client = (proto: string, n: number) =>
     lab.exec(cl, process.execPath, [join(FIX, 'client.mjs'), proto, '10.0.9.100', proto === 'tcp' ? '80' : '5353', String(n)]).trim().split('\n');
@@ -41,7 +42,7 @@ describe.runIf(isRoot())('uvs run, NAT (root)', () => {
     ].join('\n'));
     cl = lab.ns('cl');
     dir = lab.ns('dir');
-    const sw = lab.ns('sw');
+    sw = lab.ns('sw');
     lab.exec(sw, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
     lab.exec(sw, 'ip', ['link', 'set', 'br0', 'up']);
     lab.link(cl, 'c0', dir, 'd0', '10.0.9.2/24', '10.0.9.1/24');
@@ -68,6 +69,12 @@ describe.runIf(isRoot())('uvs run, NAT (root)', () => {
   it('TCP through NAT reaches both real servers and the replies come from the VIP', () => {
     const answers = client('tcp', 4);
     expect(answers.sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2']);
+    // Frames to the real servers left by d1 with d1's MAC: the inside bridge never saw d0's.
+    const d0 = lab.exec(dir, 'cat', ['/sys/class/net/d0/address']).trim();
+    const d1 = lab.exec(dir, 'cat', ['/sys/class/net/d1/address']).trim();
+    const fdb = lab.exec(sw, 'bridge', ['fdb', 'show', 'br', 'br0']);
+    expect(fdb).toContain(d1);
+    expect(fdb).not.toContain(d0);
   });
 
   it('keeps the director kernel off the NAT replies even with ip_forward=1 (nft netdev ingress)', () => {
