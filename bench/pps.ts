@@ -161,8 +161,8 @@ const FORWARDERS: Forwarder[] = [
     },
     stop: () => blockKernel(false),
   },
-  jsFwd('afpacket', 'ring'), jsFwd('afpacket', 'mmsg'), jsFwd('pcap', 'mmsg'),
-  uvs('afpacket', 'ring'), uvs('afpacket', 'mmsg'), uvs('pcap', 'ring'),
+  jsFwd('afpacket', 'ring'), jsFwd('afpacket', 'ringrx'), jsFwd('afpacket', 'mmsg'), jsFwd('pcap', 'mmsg'),
+  uvs('afpacket', 'ring'), uvs('afpacket', 'ringrx'), uvs('afpacket', 'mmsg'), uvs('pcap', 'ring'),
 ];
 
 interface Trial { rate: number; sent: number; fwd: number; pps: number; loss: number; cpuUsPerPkt: number | null }

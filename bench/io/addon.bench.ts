@@ -38,7 +38,7 @@ async function inside(): Promise<void> {
   }
   const rows: Record<string, number[]> = {};
   for (let r = 0; r < runs; r++) {
-    const handles = { ring: a.afpOpen('ba0', { mode: 'ring' }), mmsg: a.afpOpen('ba0', { mode: 'mmsg' }) };
+    const handles = { ring: a.afpOpen('ba0', { mode: 'ring' }), ringrx: a.afpOpen('ba0', { mode: 'ringrx' }), mmsg: a.afpOpen('ba0', { mode: 'mmsg' }) };
     const bench = new Bench({ time });
     bench.add('floor: afpRecv(max 0)', () => { a.afpRecv(handles.ring, slab, 2048, 64, 0, 0, lens, 0); });
     for (const [mode, h] of Object.entries(handles)) {
@@ -52,6 +52,7 @@ async function inside(): Promise<void> {
     }
     a.afpClose(handles.ring);
     a.afpClose(handles.mmsg);
+    a.afpClose(handles.ringrx);
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   process.stdout.write('| call | ns per call (median) | ns per frame |\n|---|---|---|\n');

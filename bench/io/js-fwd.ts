@@ -17,7 +17,7 @@ const inIf = arg('--in');
 const outIf = arg('--out');
 const dst = Uint8Array.from(arg('--dst-mac').split(':').map((h) => parseInt(h, 16)));
 const kind = arg('--io', 'afpacket') as IoKind;
-const mode = arg('--mode', 'mmsg') as 'mmsg' | 'ring';
+const mode = arg('--mode', 'mmsg') as 'mmsg' | 'ring' | 'ringrx';
 const batch = Number(arg('--batch', '64'));
 
 const rxIo = await openIo(kind, inIf, { mode, qdiscBypass: true });

@@ -9,11 +9,12 @@
  * Two kernel interfaces are implemented and selectable at open time:
  *   - "mmsg": recvmmsg()/sendmmsg() straight into/out of the slab (zero copies in userspace);
  *   - "ring": a PACKET_MMAP TPACKET_V2 rx ring and tx ring (frames are memcpy'd between ring and
- *     slab; one send() kicks a whole tx batch).
+ *     slab; one send() kicks a whole tx batch);
+ *   - "ringrx": the rx ring, and sendmmsg() from the slab for transmit.
  * bench/io measures both (see bench/RESULTS.md, "## Live I/O"); JS picks the default.
  *
  * Functions (all throw an Error whose `code` is the errno name on failure):
- *   afpOpen(ifname, {promisc, qdiscBypass, mode:"mmsg"|"ring", rcvbuf, ringFrames, txDontWait}) -> handle
+ *   afpOpen(ifname, {promisc, qdiscBypass, mode:"mmsg"|"ring"|"ringrx", rcvbuf, ringFrames, txDontWait}) -> handle
  *   afpClose(handle)
  *   afpRecv(handle, slab, slotSize, headroom, firstSlot, maxSlots, lens:Uint32Array, timeoutMs) -> n
  *       fills slots firstSlot..firstSlot+n-1 (frame at slot*slotSize+headroom), lens[i] = length.
@@ -63,6 +64,8 @@ typedef struct {
   int ifindex;
   /* ring: kick the tx ring with MSG_DONTWAIT (do not wait until the kernel released every frame) */
   int txDontWait;
+  /* ring: transmit through the tx ring (else sendmmsg from the slab) */
+  int txRing;
   /* mmsg */
   struct mmsghdr *msgs;
   struct iovec *iovs;
@@ -153,7 +156,7 @@ static void afp_free(afp_t *a) {
   free(a);
 }
 
-static int ring_setup(afp_t *a, unsigned frames) {
+static int ring_setup(afp_t *a, unsigned frames, int withTx) {
   int v = TPACKET_V2;
   if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) return -1;
   struct tpacket_req req;
@@ -164,9 +167,9 @@ static int ring_setup(afp_t *a, unsigned frames) {
   if (req.tp_block_nr == 0) req.tp_block_nr = 1;
   req.tp_frame_nr = req.tp_block_nr * (req.tp_block_size / AFP_RING_FRAME);
   if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) return -1;
-  if (setsockopt(a->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) < 0) return -1;
+  if (withTx && setsockopt(a->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) < 0) return -1;
   a->rxFrames = a->txFrames = req.tp_frame_nr;
-  a->mapLen = (size_t)req.tp_block_size * req.tp_block_nr * 2;
+  a->mapLen = (size_t)req.tp_block_size * req.tp_block_nr * (withTx ? 2 : 1);
   void *m = mmap(NULL, a->mapLen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, a->fd, 0);
   if (m == MAP_FAILED) m = mmap(NULL, a->mapLen, PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
   if (m == MAP_FAILED) { a->map = NULL; return -1; }
@@ -183,7 +186,7 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
   char ifname[IF_NAMESIZE + 8];
   int n = get_string(env, argv[0], ifname, sizeof ifname);
   if (n <= 0 || n >= IF_NAMESIZE) return throw_msg(env, "EINVAL", "afpOpen: interface name must be 1-15 characters");
-  int promisc = 0, bypass = 0, mode = MODE_MMSG, txDontWait = 1;
+  int promisc = 0, bypass = 0, mode = MODE_MMSG, txDontWait = 1, txRing = 0;
   int64_t rcvbuf = 4 << 20, ringFrames = 4096;
   napi_valuetype t = napi_undefined;
   if (argc >= 2) napi_typeof(env, argv[1], &t);
@@ -199,9 +202,10 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
       char ms[16];
       napi_get_named_property(env, argv[1], "mode", &mv);
       if (get_string(env, mv, ms, sizeof ms) > 0) {
-        if (strcmp(ms, "ring") == 0) mode = MODE_RING;
+        if (strcmp(ms, "ring") == 0) { mode = MODE_RING; txRing = 1; }
+        else if (strcmp(ms, "ringrx") == 0) mode = MODE_RING;
         else if (strcmp(ms, "mmsg") == 0) mode = MODE_MMSG;
-        else return throw_msg(env, "EINVAL", "afpOpen: mode must be 'mmsg' or 'ring'");
+        else return throw_msg(env, "EINVAL", "afpOpen: mode must be 'mmsg', 'ring' or 'ringrx'");
       }
     }
   }
@@ -221,6 +225,7 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
   a->mode = mode;
   a->ifindex = (int)ifindex;
   a->txDontWait = txDontWait;
+  a->txRing = txRing;
   /* protocol 0 until bound, so no frames from other interfaces queue up in between */
   a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (a->fd < 0) { int e = errno; afp_free(a); return throw_errno(env, e, "AF_PACKET socket"); }
@@ -236,6 +241,10 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
     int rb = (int)rcvbuf;
     if (setsockopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof rb) < 0)
       setsockopt(a->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);
+  } else if (ring_setup(a, (unsigned)ringFrames, txRing) < 0) {
+    int e = errno; afp_free(a); return throw_errno(env, e, "PACKET_MMAP ring setup");
+  }
+  if (!txRing) {
     a->msgs = calloc(AFP_BATCH_MAX, sizeof *a->msgs);
     a->iovs = calloc(AFP_BATCH_MAX, sizeof *a->iovs);
     if (!a->msgs || !a->iovs) { afp_free(a); return throw_errno(env, ENOMEM, "afpOpen"); }
@@ -243,8 +252,6 @@ static napi_value afp_open(napi_env env, napi_callback_info info) {
       a->msgs[i].msg_hdr.msg_iov = &a->iovs[i];
       a->msgs[i].msg_hdr.msg_iovlen = 1;
     }
-  } else if (ring_setup(a, (unsigned)ringFrames) < 0) {
-    int e = errno; afp_free(a); return throw_errno(env, e, "PACKET_MMAP ring setup");
   }
 
   struct sockaddr_ll sll;
@@ -441,7 +448,7 @@ static napi_value afp_send(napi_env env, napi_callback_info info) {
   if (count > offLen) count = (uint32_t)offLen;
   if (count > lenLen) count = (uint32_t)lenLen;
   int sent = 0;
-  if (a->mode == MODE_RING) {
+  if (a->mode == MODE_RING && a->txRing) {
     sent = ring_tx(a, slab, slabLen, offs, lens, count);
     if (sent < 0) return throw_errno(env, errno, "send (tx ring)");
   } else {

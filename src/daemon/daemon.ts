@@ -40,7 +40,7 @@ export interface RunOptions {
   keepalived?: string;
   marks?: string;
   io: IoKind;
-  mode: 'mmsg' | 'ring';
+  mode: 'mmsg' | 'ring' | 'ringrx';
   maxConns: number;
   socket: string;
   metrics?: string;
@@ -561,5 +561,5 @@ export async function loadEngineNames(): Promise<void> {
 }
 
 export function defaultOptions(): RunOptions {
-  return { iface: '', io: 'afpacket', mode: 'ring', maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [] };
+  return { iface: '', io: 'afpacket', mode: 'ringrx', maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [] };
 }

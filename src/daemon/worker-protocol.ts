@@ -10,7 +10,7 @@ export interface WorkerInit {
   ifaces: string[];
   io: IoKind;
   /** afpacket kernel interface. */
-  mode: 'mmsg' | 'ring';
+  mode: 'mmsg' | 'ring' | 'ringrx';
   maxConns: number;
   /** The director's own IPv4 address (u32; 0 when none): ARP request source, TUN outer source. */
   addr: number;

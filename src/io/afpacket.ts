@@ -67,7 +67,7 @@ export class AfPacketIo implements PacketIo {
     const info = native.afpIfInfo(ifname);
     // UVS_AFP_TXWAIT=1 (benchmarks only): wait for every ring frame to be released on each send.
     const txDontWait = process.env.UVS_AFP_TXWAIT !== '1';
-    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'ring', txDontWait });
+    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'ringrx', txDontWait });
     return new AfPacketIo(native, ifname, handle, info);
   }
 

@@ -51,7 +51,7 @@ export interface OpenOptions {
   /** PACKET_QDISC_BYPASS (afpacket only): skip the egress qdisc. */
   qdiscBypass?: boolean;
   /** afpacket kernel interface: 'mmsg' (recvmmsg/sendmmsg) or 'ring' (TPACKET_V2 mmap). */
-  mode?: 'mmsg' | 'ring';
+  mode?: 'mmsg' | 'ring' | 'ringrx';
 }
 
 export interface PacketIo {

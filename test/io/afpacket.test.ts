@@ -29,7 +29,7 @@ describe.runIf(isRoot())('afpacket addon over veth (root)', () => {
   });
   afterAll(() => lab.cleanup());
 
-  for (const mode of ['mmsg', 'ring']) {
+  for (const mode of ['mmsg', 'ring', 'ringrx']) {
     it(`sends a batch and receives the exact bytes (${mode})`, async () => {
       const frames = [frame(1, 60), frame(2, 200), frame(3, 1514), frame(4, 64)];
       const rx = lab.spawn(b, process.execPath, [tool, 'recv', 'vb', String(frames.length), '4000', mode]);

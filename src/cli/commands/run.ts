@@ -3,11 +3,11 @@
 //
 //   uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
 //           [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT]
-//           [--afpacket-mode ring|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]
+//           [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]
 
 import { Daemon, defaultOptions, loadEngineNames, type RunOptions } from '../../daemon/daemon.js';
 
-export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]';
+export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]';
 
 const WITH_VALUE = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--log-level']);
 
@@ -41,7 +41,7 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
         o.io = val;
         break;
       case '--afpacket-mode':
-        if (val !== 'ring' && val !== 'mmsg') return `uvs run: --afpacket-mode must be ring or mmsg, not '${val}'`;
+        if (val !== 'ring' && val !== 'mmsg' && val !== 'ringrx') return `uvs run: --afpacket-mode must be ring, ringrx or mmsg, not '${val}'`;
         o.mode = val;
         break;
       case '--max-conns': {
