@@ -17,7 +17,7 @@
 // generator to CPU 1, the forwarder to CPU 0. CPU per packet = (user+sys of the forwarder's
 // process) / frames forwarded.
 //
-//   node dist/bench/pps.js [--rates 100000,200000,300000,0] [--secs 2] [--runs 3] [--only a,b] [--json FILE]
+//   node dist/bench/pps.js [--rates 100000,200000,300000,0] [--secs 2] [--runs 3] [--only a,b] [--batch N (uvs)] [--json FILE]
 // Rate 0 means "as fast as the generator can".
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -118,7 +118,7 @@ const uvs = (io: string, mode: string): Forwarder => ({
     writeFileSync(rules, '-A -u 10.9.1.100:9 -s rr\n-a -u 10.9.1.100:9 -r 10.9.2.3:9 -m\n');
     const c = spawnPinned('0', process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'uvs.js'), 'run', '--iface', 'd0', '--inside-iface', 'd1',
       '--rules', rules, '--socket', join(tmp, `uvs-${io}-${mode}.sock`), '--io', io, '--afpacket-mode', mode,
-      '--neigh', `10.9.2.3=${sMac}`, '--max-conns', '65536', '--log-level', 'warn']);
+      '--neigh', `10.9.2.3=${sMac}`, '--max-conns', '65536', '--log-level', 'warn', '--batch', arg('--batch', '64')]);
     // At --log-level warn uvs says nothing when it is up: wait for its control socket.
     for (let i = 0; i < 500 && !existsSync(join(tmp, `uvs-${io}-${mode}.sock`)); i++) {
       if (c.exitCode !== null) throw new Error(`uvs run exited ${c.exitCode}`);
