@@ -9,9 +9,8 @@ import { StaticNeighbours } from '../../src/engine/static-neighbours.js';
 import type { DestConfig, VirtualServerTable } from '../../src/model/config.js';
 import type { FwdMethod } from '../../src/model/constants.js';
 import { formatIPv4 } from '../../src/model/ipv4.js';
-import { checksum, pseudoHeaderSum, wr16, wr32 } from '../../src/packet/checksum.js';
-import { ipSendCheck } from '../../src/packet/ipv4.js';
 import { PacketDesc } from '../../src/packet/packet-desc.js';
+import { writeTcpFrame as writeFrame } from '../xmit/frames.js';
 
 export const BATCH = 256;
 export const SLOT = 256;
@@ -28,31 +27,7 @@ export const F_ACK = 0x10;
 const MACS = Uint8Array.of(2, 0, 0, 0, 0, 0xd1, 2, 0, 0, 0, 0, 0xfe);
 
 export function writeTcpFrame(b: Uint8Array, off: number, saddr: number, daddr: number, sport: number, dport: number, flags: number): void {
-  b.set(MACS, off);
-  wr16(b, off + 12, 0x0800);
-  const l3 = off + 14;
-  b[l3] = 0x45;
-  b[l3 + 1] = 0;
-  wr16(b, l3 + 2, 20 + 20 + PAYLOAD);
-  wr16(b, l3 + 4, sport);
-  wr16(b, l3 + 6, 0x4000);
-  b[l3 + 8] = 64;
-  b[l3 + 9] = 6;
-  wr32(b, l3 + 12, saddr);
-  wr32(b, l3 + 16, daddr);
-  ipSendCheck(b, l3, 20);
-  const l4 = l3 + 20;
-  wr16(b, l4, sport);
-  wr16(b, l4 + 2, dport);
-  wr32(b, l4 + 4, 1000 + sport);
-  wr32(b, l4 + 8, 2000);
-  b[l4 + 12] = 0x50;
-  b[l4 + 13] = flags;
-  wr16(b, l4 + 14, 65535);
-  wr16(b, l4 + 16, 0);
-  wr16(b, l4 + 18, 0);
-  for (let i = 0; i < PAYLOAD; i++) b[l4 + 20 + i] = i;
-  wr16(b, l4 + 16, checksum(b, l4, 20 + PAYLOAD, pseudoHeaderSum(saddr, daddr, 6, 20 + PAYLOAD)));
+  writeFrame(b, off, saddr, daddr, sport, dport, flags, MACS);
 }
 
 export function clientOf(i: number): [number, number] {

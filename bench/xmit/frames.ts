@@ -16,9 +16,9 @@ export const RIP = 0x0a00000b; // 10.0.0.11
 export const DIP = 0x0a000002; // 10.0.0.2
 export const MACS = Uint8Array.of(2, 0, 0, 0, 0, 0xd1, 2, 0, 0, 0, 0, 0x11, 2, 0, 0, 0, 0, 0xfe);
 
-/** Write one Ethernet/IPv4/TCP frame at off. */
-export function writeTcpFrame(b: Uint8Array, off: number, saddr: number, daddr: number, sport: number, dport: number): void {
-  b.set(MACS.subarray(0, 12), off);
+/** Write one Ethernet/IPv4/TCP frame at off (ACK unless flags say otherwise; dst+src MACs from macs). */
+export function writeTcpFrame(b: Uint8Array, off: number, saddr: number, daddr: number, sport: number, dport: number, flags = 0x10, macs: Uint8Array = MACS.subarray(0, 12)): void {
+  b.set(macs, off);
   wr16(b, off + 12, 0x0800);
   const l3 = off + 14;
   b[l3] = 0x45;
@@ -37,7 +37,7 @@ export function writeTcpFrame(b: Uint8Array, off: number, saddr: number, daddr: 
   wr32(b, l4 + 4, 1000 + sport);
   wr32(b, l4 + 8, 2000);
   b[l4 + 12] = 0x50;
-  b[l4 + 13] = 0x10;
+  b[l4 + 13] = flags;
   wr16(b, l4 + 14, 65535);
   wr16(b, l4 + 16, 0);
   wr16(b, l4 + 18, 0);
