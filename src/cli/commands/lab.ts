@@ -214,6 +214,11 @@ async function cmdDemo(p: Parsed): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // A reader that goes away (`uvs lab demo | head`) must not kill us before teardown runs:
+  // swallow EPIPE on stdout and let the finally blocks remove what the lab made.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   try {
     const p = parse(argv);
     const sub = p.positional[0];
