@@ -24,6 +24,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { destroyNamespace } from '../netns-lab/destroy-namespace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -66,14 +67,7 @@ function setup(): { dMac: string; sMac: string } {
 }
 
 function teardown(): void {
-  for (const ns of Object.values(NS)) {
-    try {
-      for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) {
-        try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
-      }
-      sh('ip', ['netns', 'del', ns]);
-    } catch { /* gone */ }
-  }
+  for (const ns of Object.values(NS)) destroyNamespace(ns);
 }
 
 const sinkRx = () => Number(inNs(NS.s, 'cat', ['/sys/class/net/s0/statistics/rx_packets']));

@@ -13,6 +13,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const UVS = join(ROOT, 'dist', 'src', 'cli', 'uvs.js');
@@ -207,24 +208,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of children) await killWait(c);
-    for (const ns of namespaces) {
-      try {
-        for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) {
-          try {
-            process.kill(Number(pid), 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-      } catch {
-        // namespace gone
-      }
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
-    }
+    for (const ns of namespaces) destroyNamespace(ns);
     rmSync(tmp, { recursive: true, force: true });
   }
   const summary: Record<string, unknown> = {};

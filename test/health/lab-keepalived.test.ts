@@ -13,6 +13,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const UVS = join(ROOT, 'dist', 'src', 'cli', 'uvs.js');
@@ -57,24 +58,7 @@ class HealthLab {
         }
       }
     }
-    for (const ns of this.namespaces) {
-      try {
-        for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) {
-          try {
-            process.kill(Number(pid), 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-      } catch {
-        // namespace gone
-      }
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
-    }
+    for (const ns of this.namespaces) destroyNamespace(ns);
   }
 }
 

@@ -2,6 +2,7 @@
 // links between them, commands run inside them, and child processes killed by PID in cleanup.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
 
 export function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -53,14 +54,8 @@ export class Lab {
         try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
       }
     }
-    for (const ns of this.namespaces) {
-      // Kill anything left in the namespace (started by this lab only), then delete it.
-      try {
-        const pids = sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean);
-        for (const pid of pids) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
-      } catch { /* namespace already gone */ }
-      try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
-    }
+    // Kill anything left in each namespace (started by this lab only), then delete it.
+    for (const ns of this.namespaces) destroyNamespace(ns);
   }
 }
 
