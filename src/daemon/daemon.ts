@@ -29,6 +29,7 @@ import { zeroStats, type StatsSource } from '../model/snapshot.js';
 import { parseIPv4 } from '../model/ipv4.js';
 import { VipGuard, type GuardState } from '../io/vip-guard.js';
 import type { IoKind } from '../io/backend.js';
+import { datapathTable } from './datapath-table.js';
 import { createLogger, type Logger } from './logging.js';
 import { parseListen, renderMetrics, serveMetrics } from './metrics.js';
 import { FLAG_PENDING, FLAG_STOP, FLAG_TRACE, type FromWorker, type Snapshot, type ToWorker, type TraceRecord, type WorkerInit, type WorkerReady } from './worker-protocol.js';
@@ -253,7 +254,7 @@ export class Daemon {
     }
     const init: WorkerInit & { uvsDatapath: true } = {
       ifaces: this.ifaces, io: o.io, mode: o.mode, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
-      table: this.model.snapshot(), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
+      table: this.forwardedPart(this.model.snapshot()), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
     };
     const w: DatapathHandle = o.io === 'pcap' ? new InlineDatapath(init) : new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: init });
     this.worker = w;
@@ -332,8 +333,15 @@ export class Daemon {
     return m.snapshot;
   }
 
+  /** What the datapath gets of the table (IPv4 only); logs what it will not forward. */
+  private forwardedPart(table: VirtualServerTable): VirtualServerTable {
+    const { table: forwarded, notForwarded } = datapathTable(table);
+    if (notForwarded.length) this.log.warn({ notForwarded }, 'IPv6 services and dests are kept in the table but not forwarded (IPv4 datapath)');
+    return forwarded;
+  }
+
   private pushTable(table: VirtualServerTable): void {
-    this.toWorker({ type: 'table', table, seq: ++this.seq });
+    this.toWorker({ type: 'table', table: this.forwardedPart(table), seq: ++this.seq });
     const state = guardStateOf(table);
     this.guardChain = this.guardChain.then(() => this.guard?.update(state)).catch((err: unknown) => {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'nft update failed');
