@@ -10,7 +10,7 @@
 // median requests/s, p50, p99, the director process's CPU (% of one core) and the machine's CPU.
 // Figures go to bench/RESULTS.md, section "## Lab end to end" (replaced in place), unless --no-write.
 //
-// uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,...] [--threads 2] [--connections 64] [--no-write]
+// uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,...] [--workloads small-ka,...] [--threads 2] [--connections 64] [--no-write]
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,7 +159,7 @@ function writeResults(section: string): string {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,uvs-nat,uvs-tun,nft,haproxy,node-proxy] [--threads 2] [--connections 64] [--no-write]\n');
+    process.stdout.write('uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,uvs-nat,uvs-tun,nft,haproxy,node-proxy] [--workloads small-ka,small-close,large-ka,large-close] [--threads 2] [--connections 64] [--no-write]\n');
     return 0;
   }
   if (process.getuid && process.getuid() !== 0) {
@@ -176,6 +176,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const only = arg(argv, '--only')?.split(',');
   const cells = CELLS.filter((c) => !only || only.includes(c.id));
+  const onlyWorkloads = arg(argv, '--workloads')?.split(',');
+  const workloads = WORKLOADS.filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.id));
+  if (cells.length === 0 || workloads.length === 0) {
+    process.stderr.write(`uvs bench lab: nothing to run (cells: ${CELLS.map((c) => c.id).join(',')}; workloads: ${WORKLOADS.map((w) => w.id).join(',')})\n`);
+    return 2;
+  }
   const haveDaemon = daemonAvailable();
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const started = new Date();
@@ -204,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
     // Runs are interleaved (run → workload → cell) so that whatever else loads the machine
     // spreads over every cell instead of landing on one.
     for (let r = 0; r < runs; r++) {
-      for (const w of WORKLOADS) {
+      for (const w of workloads) {
         for (const c of cells) {
           if (failed.has(c.id)) continue;
           const { st, stateDir } = labs.get(c.lab)!;
@@ -235,7 +241,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const key of usedLabs) await down(labPaths(LABS[key].name));
   }
   for (const row of rows) {
-    for (const w of WORKLOADS) {
+    for (const w of workloads) {
       const f = failed.get(row.cell.id);
       const ms = samples.get(`${row.cell.id}/${w.id}`) ?? [];
       if (ms.length === 0 || (f && ms.length < runs)) { row.results.set(w.id, (f ?? 'no sample').replace(/\|/g, '/')); continue; }
@@ -263,7 +269,7 @@ export async function run(argv: string[]): Promise<number> {
     'Director CPU: the balancing process (uvs run, haproxy, node proxy) in % of one core; nftables works in the kernel (see machine CPU).',
     '',
   ];
-  for (const w of WORKLOADS) lines.push(...table(rows, w));
+  for (const w of workloads) lines.push(...table(rows, w));
   lines.push('Peers measured before uvs work began (req/s, 100 B ka / 100 B close / 100 KB ka / 100 KB close, other settings):',
     'direct 33k / 8.6k / 11.6k / 4.2k; nftables DNAT 24k / 5.8k / 8.2k / 2.6k; HAProxy 25k / 6.2k / 6.7k / 2.6k; Node proxy 24k / 3.9k / 6.0k / 2.2k.', '');
   const section = lines.join('\n');
