@@ -7,7 +7,7 @@
 
 import type { ConfNode, KaRealServer, KaVirtualServer, KeepalivedConfig } from '../model/keepalived.js';
 import type { CheckerContext, ParsedChecker } from './checker.js';
-import { HealthManager, type HealthOptions, type RealServerSpec, type VirtualServerInput } from './manager.js';
+import { HealthManager, type HealthOptions, type RealServerSpec, type ReloadSummary, type VirtualServerInput } from './manager.js';
 import { readBool, readTimerMs, readUnsigned } from './options.js';
 import { checkerKind } from './registry.js';
 
@@ -120,9 +120,42 @@ export function createHealthManager(cfg: KeepalivedConfig, opts: HealthOptions):
   return { manager: new HealthManager(input, opts), problems };
 }
 
-/** SIGHUP: re-read checkers from a new config and move the running manager to it. */
-export function reloadHealthManager(manager: HealthManager, cfg: KeepalivedConfig): string[] {
-  const { input, problems } = buildHealthInput(cfg);
-  manager.reload(input);
-  return problems;
+/** A problem without its `file:line: ` prefix: the same mistake found on another line is the same problem. */
+export function problemKey(problem: string): string {
+  return problem.replace(/^[^:\s]+(?::\d+)?: /, '');
+}
+
+/** Every problem a config has: the loader's (parse and validation) and the checkers' own. */
+export function allProblems(cfg: KeepalivedConfig, build: HealthBuild): string[] {
+  return [...cfg.problems, ...build.problems];
+}
+
+export interface ReloadOutcome {
+  /** Why the new config was refused (nothing changed); empty when it was applied. */
+  refused: string[];
+  /** Every problem of the new config (known ones included), for the log. */
+  problems: string[];
+  /** What changed; null when refused. */
+  summary: ReloadSummary | null;
+  /** The problem keys of the config now running (to pass to the next reload). */
+  accepted: Set<string>;
+}
+
+/**
+ * SIGHUP: re-read checkers from a new config and move the running manager to it, or refuse the
+ * config as a whole. keepalived with `reload_check_config` refuses a reload when the new config
+ * reports any config error (get_config_status() != CONFIG_OK) and keeps running as it was.
+ * DIFF: uvs always checks first, and refuses only problems the running config did not already
+ * have (`accepted`: problemKey() of each problem accepted at start or at the last reload), so a
+ * file that started with keepalived's warnings (e.g. no lb_algo, defaulting to wlc) can still be
+ * reloaded; a file without any virtual_server is refused too (it would empty the table).
+ */
+export function reloadHealthManager(manager: HealthManager, cfg: KeepalivedConfig, accepted: ReadonlySet<string> = new Set()): ReloadOutcome {
+  const build = buildHealthInput(cfg);
+  const problems = allProblems(cfg, build);
+  const refused = problems.filter((p) => !accepted.has(problemKey(p)));
+  if (cfg.virtualServers.length === 0) refused.push('no virtual_server: refusing to remove every service');
+  if (refused.length) return { refused, problems, summary: null, accepted: new Set(accepted) };
+  const summary = manager.reload(build.input);
+  return { refused, problems, summary, accepted: new Set(problems.map(problemKey)) };
 }

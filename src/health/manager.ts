@@ -123,6 +123,106 @@ function buildStates(input: VirtualServerInput[]): VirtualServerState[] {
   });
 }
 
+/** What a reload changed (counts), for the daemon's one 'reloaded' log line. */
+export interface ReloadSummary {
+  servicesAdded: number;
+  servicesRemoved: number;
+  /** Virtual servers that stay with any difference: service, quorum, sorry server, real servers or checkers. */
+  servicesChanged: number;
+  servicesUnchanged: number;
+  realServersAdded: number;
+  realServersRemoved: number;
+  /** Real servers that stay with a different dest, inhibit, scripts or checkers. */
+  realServersChanged: number;
+  checkersAdded: number;
+  checkersRemoved: number;
+  /** Checkers that carry their state over (same kind and target); some may have new parameters. */
+  checkersKept: number;
+}
+
+/** Forwarding method, thresholds, tunnel (and weight when asked) differ: an -e is due. */
+function destParamsDiffer(a: DestConfig, b: DestConfig, withWeight: boolean): boolean {
+  return (withWeight && a.weight !== b.weight) || a.fwd !== b.fwd || a.uThreshold !== b.uThreshold || a.lThreshold !== b.lThreshold
+    || a.tunType !== b.tunType || a.tunPort !== b.tunPort || a.tunFlags !== b.tunFlags;
+}
+
+const timingKey = (cs: CheckerState): string => `${JSON.stringify(cs.timing)}|${cs.checker.timeoutMs}`;
+
+/** Old and new checkers of a real server paired as migrateRealServer() pairs them (kind and target, in order). */
+function pairCheckers(prev: CheckerState[], next: CheckerState[]): { kept: Array<[CheckerState, CheckerState]>; added: number; removed: number } {
+  const unused = [...prev];
+  const kept: Array<[CheckerState, CheckerState]> = [];
+  for (const cs of next) {
+    const i = unused.findIndex((o) => o.checker.type === cs.checker.type && o.checker.target === cs.checker.target);
+    if (i >= 0) kept.push([unused.splice(i, 1)[0], cs]);
+  }
+  return { kept, added: next.length - kept.length, removed: unused.length };
+}
+
+/** Counts what reload(next) changes against prev (pure: no state is touched). */
+export function summarizeReload(prev: VirtualServerState[], next: VirtualServerState[]): ReloadSummary {
+  const sum: ReloadSummary = {
+    servicesAdded: 0, servicesRemoved: 0, servicesChanged: 0, servicesUnchanged: 0,
+    realServersAdded: 0, realServersRemoved: 0, realServersChanged: 0,
+    checkersAdded: 0, checkersRemoved: 0, checkersKept: 0,
+  };
+  const nCheckers = (vs: VirtualServerState) => vs.rs.reduce((n, rs) => n + rs.checkers.length, 0);
+  const old = new Map(prev.map((vs) => [vs.label, vs]));
+  const nextLabels = new Set(next.map((vs) => vs.label));
+  for (const vs of prev) {
+    if (nextLabels.has(vs.label)) continue;
+    sum.servicesRemoved++;
+    sum.realServersRemoved += vs.rs.length;
+    sum.checkersRemoved += nCheckers(vs);
+  }
+  for (const vs of next) {
+    const p = old.get(vs.label);
+    if (!p) {
+      sum.servicesAdded++;
+      sum.realServersAdded += vs.rs.length;
+      sum.checkersAdded += nCheckers(vs);
+      continue;
+    }
+    const a = p.spec;
+    const b = vs.spec;
+    let changed = a.service.sched !== b.service.sched || a.service.flags !== b.service.flags || a.service.timeoutS !== b.service.timeoutS
+      || a.service.netmask !== b.service.netmask || a.service.pe !== b.service.pe
+      || a.quorum !== b.quorum || a.hysteresis !== b.hysteresis || a.quorumUp !== b.quorumUp || a.quorumDown !== b.quorumDown || a.omega !== b.omega
+      || p.services.map((s) => serviceLabel(s)).join(',') !== vs.services.map((s) => serviceLabel(s)).join(',')
+      || (p.sorry?.label ?? '') !== (vs.sorry?.label ?? '') || (p.sorry !== null && vs.sorry !== null && (p.sorry.inhibit !== vs.sorry.inhibit || destParamsDiffer(p.sorry.dest, vs.sorry.dest, true)));
+    const oldRs = new Map(p.rs.map((rs) => [rs.label, rs]));
+    const nextRs = new Set(vs.rs.map((rs) => rs.label));
+    for (const rs of p.rs) {
+      if (nextRs.has(rs.label)) continue;
+      changed = true;
+      sum.realServersRemoved++;
+      sum.checkersRemoved += rs.checkers.length;
+    }
+    for (const rs of vs.rs) {
+      const o = oldRs.get(rs.label);
+      if (!o) {
+        changed = true;
+        sum.realServersAdded++;
+        sum.checkersAdded += rs.checkers.length;
+        continue;
+      }
+      const pair = pairCheckers(o.checkers, rs.checkers);
+      sum.checkersAdded += pair.added;
+      sum.checkersRemoved += pair.removed;
+      sum.checkersKept += pair.kept.length;
+      const rsChanged = pair.added > 0 || pair.removed > 0 || destParamsDiffer(o.dest, rs.dest, true) || o.inhibit !== rs.inhibit
+        || o.notifyUp !== rs.notifyUp || o.notifyDown !== rs.notifyDown || pair.kept.some(([x, y]) => timingKey(x) !== timingKey(y));
+      if (rsChanged) {
+        sum.realServersChanged++;
+        changed = true;
+      }
+    }
+    if (changed) sum.servicesChanged++;
+    else sum.servicesUnchanged++;
+  }
+  return sum;
+}
+
 export class HealthManager {
   /** Replaced as a whole by reload(). */
   vss: VirtualServerState[];
@@ -188,14 +288,19 @@ export class HealthManager {
    * migrate_checkers()): virtual and real servers that are gone are removed from the table
    * (notify_down for alive ones); those that stay keep their state (alive, in the table,
    * effective weight, counters) and their checkers' state where a checker of the same kind
-   * and target is still configured; new ones start as at start-up. Every checker restarts
-   * after the bootstrap delay and warmup.
+   * and target is still configured (its new parameters apply from its next run); new ones
+   * start as at start-up. Every checker restarts after the bootstrap delay and warmup.
+   * DIFF: keepalived keeps a checker's state only when all its parameters compare equal
+   * (checker_funcs->compare); here the kind and target are enough, so a changed
+   * connect_timeout, delay_loop or url does not bring a down real server back up untested.
+   * Returns what changed, for the one 'reloaded' log line.
    */
-  reload(input: VirtualServerInput[]): void {
+  reload(input: VirtualServerInput[]): ReloadSummary {
     const next = buildStates(input);
+    const summary = summarizeReload(this.vss, next);
     if (!this.running) {
       this.vss = next;
-      return;
+      return summary;
     }
     const old = new Map(this.vss.map((vs) => [vs.label, vs]));
     for (const vs of this.vss) this.stopCheckers(vs);
@@ -209,6 +314,7 @@ export class HealthManager {
     }
     this.vss = next;
     for (const vs of next) this.scheduleFirst(vs);
+    return summary;
   }
 
   /** clear_service_vs(vs, false) */
@@ -233,18 +339,44 @@ export class HealthManager {
     if (rs.notifyDown) void this.notify(rs.notifyDown, vs, rs.label, 'DOWN');
   }
 
+  /** clear_diff_services() for a virtual server that stays: its members, -E, sorry server, real servers. */
   private migrateService(prev: VirtualServerState, vs: VirtualServerState): void {
     vs.quorumUp = prev.quorumUp;
     vs.created = prev.created;
+    // clear_diff_vsg(): group members that are gone are deleted (with their dests); new members
+    // are created here and get the dests below, once the real servers' state is known.
+    const prevMembers = new Set(prev.services.map((s) => serviceLabel(s)));
+    const nextMembers = new Set(vs.services.map((s) => serviceLabel(s)));
+    for (const svc of prev.services) {
+      if (nextMembers.has(serviceLabel(svc))) continue;
+      this.log.info({ service: vs.label, member: serviceLabel(svc) }, `Removing ${serviceLabel(svc)} from VS ${vs.label} (no longer in the group)`);
+      this.exec(delServiceArgv(svc), `removing ${serviceLabel(svc)}`);
+    }
+    const added = vs.services.filter((svc) => !prevMembers.has(serviceLabel(svc)));
+    if (this.manageServices) {
+      for (const svc of added) {
+        const r = this.quiet(addServiceArgv(svc));
+        if (r.code !== 0 && !/exist/i.test(r.stderr)) this.log.warn({ service: vs.label, stderr: r.stderr }, `cannot create ${serviceLabel(svc)}: ${r.stderr.trim()}`);
+      }
+    }
     const a = prev.spec.service;
     const b = vs.spec.service;
     if (a.sched !== b.sched || a.flags !== b.flags || a.timeoutS !== b.timeoutS || a.netmask !== b.netmask || a.pe !== b.pe) {
-      this.execAll(vs, (svc) => ['-E', ...addServiceArgv(svc).slice(1)], `editing ${vs.label}`);
+      for (const svc of vs.services) if (prevMembers.has(serviceLabel(svc))) this.exec(['-E', ...addServiceArgv(svc).slice(1)], `editing ${vs.label}`);
     }
-    // Sorry server: kept when the same, removed when changed or gone.
+    // Sorry server (clear_diff_s_srv()): kept when the same address, removed when changed or gone.
     if (prev.sorry && vs.sorry && prev.sorry.label === vs.sorry.label) {
       vs.sorry.alive = prev.sorry.alive;
       vs.sorry.set = prev.sorry.set;
+      const s = vs.sorry;
+      const p = prev.sorry;
+      if (s.set && !s.alive && p.inhibit && !s.inhibit) {
+        // No longer inhibited: a standing-by sorry server leaves the table.
+        if (this.execAll(vs, (svc) => delDestArgv(svc, s.dest), `removing sorry server ${s.label}`)) s.set = false;
+      } else if (s.set && s.alive && destParamsDiffer(p.dest, s.dest, true)) {
+        // DIFF: keepalived keeps the old sorry server's weight and method until it is re-added.
+        this.execAll(vs, (svc) => editDestArgv(svc, s.dest, s.dest.weight), `editing sorry server ${s.label}`);
+      }
     } else if (prev.sorry?.set) {
       this.log.info({ service: vs.label, dest: prev.sorry.label }, `Removing sorry server ${prev.sorry.label} from VS ${vs.label}`);
       this.execAll(vs, (svc) => delDestArgv(svc, prev.sorry!.dest), `removing sorry server ${prev.sorry.label}`);
@@ -255,6 +387,11 @@ export class HealthManager {
       const p = oldRs.get(rs.label);
       if (p) this.migrateRealServer(p, rs);
       else this.initRealServer(rs);
+    }
+    // New group members: every dest the others have, with the same weight.
+    for (const svc of added) {
+      for (const rs of vs.rs) if (rs.set) this.addOrEdit(svc, rs.dest, rs.tableWeight, false, `adding ${rs.label}`);
+      if (vs.sorry?.set) this.addOrEdit(svc, vs.sorry.dest, vs.sorry.alive ? vs.sorry.dest.weight : 0, false, `adding sorry server ${vs.sorry.label}`);
     }
     // The sorry server that was standing in is gone: the alive real servers go back in.
     if (prev.sorry?.alive && !vs.sorry?.alive) this.performQuorumState(vs, true);
@@ -273,12 +410,8 @@ export class HealthManager {
     Object.assign(rs.counters, p.counters);
     rs.lastChangeMs = p.lastChangeMs;
     rs.lastReason = p.lastReason;
-    const unused = [...p.checkers];
     let anyRun = false;
-    for (const cs of rs.checkers) {
-      const i = unused.findIndex((o) => o.checker.type === cs.checker.type && o.checker.target === cs.checker.target);
-      if (i < 0) continue;
-      const o = unused.splice(i, 1)[0];
+    for (const [o, cs] of pairCheckers(p.checkers, rs.checkers).kept) {
       if (o.hasRun) cs.isUp = o.isUp;
       cs.hasRun = o.hasRun;
       cs.retryIt = o.retryIt && cs.timing.retry ? Math.min(o.retryIt, cs.timing.retry - 1) : 0;
@@ -308,10 +441,12 @@ export class HealthManager {
     else if (rs.numFailed && rs.set !== rs.inhibit) {
       if (rs.inhibit) this.addDest(rs, 0);
       else this.delDest(rs);
-    } else if (rs.alive && rs.set && (vs.quorumUp || !vs.sorry || !vs.sorry.alive)) {
-      const d = p.dest;
-      const changed = rs.effectiveWeight !== p.effectiveWeight || d.fwd !== rs.dest.fwd || d.uThreshold !== rs.dest.uThreshold || d.lThreshold !== rs.dest.lThreshold;
-      if (changed) this.addDest(rs, rs.effectiveWeight);
+    } else if (rs.set) {
+      // In the table: a new weight (alive and serving), forwarding method, thresholds or tunnel
+      // is an -e, as clear_diff_rs(); an inhibited or stood-in dest keeps its weight.
+      const serving = rs.alive && (vs.quorumUp || !vs.sorry || !vs.sorry.alive);
+      const w = serving ? rs.effectiveWeight : rs.tableWeight;
+      if (w !== rs.tableWeight || destParamsDiffer(p.dest, rs.dest, false)) this.addDest(rs, w);
     }
   }
 
