@@ -8,8 +8,9 @@
 //   metrics → signals.
 //   table changes (uvsadm, health checks, SIGHUP): the model notifies once per command; the whole
 //   table goes to the worker, which applies the difference between batches; the nft sets follow.
-//   SIGHUP: re-read the rules file; if it is broken, say why and keep running as before; else change
-//   only what differs (services/dests edited in place keep their ids, counters and conns).
+//   SIGHUP: re-read the rules / keepalived / marks files; if one is broken, say why and keep running
+//   as before; else change only what differs (services/dests edited in place keep their ids,
+//   counters and conns; with --keepalived, checkers that stay keep their state).
 //   SIGTERM/SIGINT: stop the worker (sockets closed), remove the nft table, the socket file, exit.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -52,10 +53,11 @@ export interface RunOptions {
   keepOffloads?: boolean;
 }
 
-interface HealthManagerLike {
-  start(): void;
-  stop(): Promise<void>;
-}
+type HealthManager = import('../health/manager.js').HealthManager;
+type KeepalivedModules = {
+  cfg: typeof import('../control/keepalived/config.js');
+  build: typeof import('../health/build.js');
+};
 
 function emptySnapshot(): Snapshot {
   return { services: {}, dests: {}, conns: [], counters: {}, neighbours: [] };
@@ -147,7 +149,10 @@ export class Daemon {
   private server: Server | null = null;
   private metricsServer: HttpServer | null = null;
   private guard: VipGuard | null = null;
-  private health: HealthManagerLike | null = null;
+  private health: HealthManager | null = null;
+  /** --keepalived: the loader and health modules (loaded on start), and the problems already accepted. */
+  private ka: KeepalivedModules | null = null;
+  private kaAccepted = new Set<string>();
   private ready: WorkerReady | null = null;
   private lastSnapshot: Snapshot = emptySnapshot();
   private rateTimer: NodeJS.Timeout | null = null;
@@ -195,6 +200,7 @@ export class Daemon {
     } catch (err) {
       throw new Error(`--keepalived: the keepalived loader or health manager is not available in this build (${err instanceof Error ? err.message : String(err)})`);
     }
+    this.ka = { cfg: cfgMod, build: buildMod };
     const cfg = cfgMod.loadKeepalivedFile(file);
     for (const p of cfg.problems) this.log.warn({ file }, p);
     if (cfg.virtualServers.length === 0) throw new Error(`refusing ${file}: no virtual_server${cfg.problems.length ? `:\n  ${cfg.problems.join('\n  ')}` : ''}`);
@@ -204,6 +210,8 @@ export class Daemon {
       logger: { info: (o, m) => this.log.info(o, m), warn: (o, m) => this.log.warn(o, m) },
     });
     for (const p of problems) this.log.warn({ file }, p);
+    // What a SIGHUP will not refuse again: the problems this file already had (see reloadHealthManager()).
+    this.kaAccepted = new Set([...cfg.problems, ...problems].map(buildMod.problemKey));
     this.health = manager;
     manager.start();
   }
@@ -454,29 +462,64 @@ export class Daemon {
     for (const c of this.traceClients) if (!c.destroyed && c.writableLength < 4 << 20) c.write(text + '\n');
   }
 
-  /** SIGHUP: re-read the rules (and marks) file; a broken file is refused and nothing changes. */
+  /**
+   * SIGHUP: re-read the rules, keepalived and marks files. Every file is read and checked before
+   * anything changes: one broken file refuses the whole reload (logged with the reasons) and the
+   * running table, checkers and marks stay as they were. Then only what differs changes:
+   * --rules through reconcile(); --keepalived through the health manager's reload (services,
+   * real servers and checkers that stay keep their state, a down real server stays down), in one
+   * model batch so the datapath gets one new table. One 'reloaded' line says what changed.
+   */
   async reload(): Promise<boolean> {
     const o = this.opts;
+    const refuse = (file: string, errors: string[], what: string): false => {
+      this.log.error({ file, errors }, `reload refused: ${what}; running configuration kept`);
+      return false;
+    };
     try {
+      let table: VirtualServerTable | null = null;
       if (o.rules) {
-        const { table, errors } = parseRulesFile(readFileSync(o.rules, 'utf8'), o.rules);
-        if (errors.length) {
-          this.log.error({ file: o.rules, errors }, 'reload refused: the rules file is broken; running configuration kept');
-          return false;
-        }
+        const r = parseRulesFile(readFileSync(o.rules, 'utf8'), o.rules);
+        if (r.errors.length) return refuse(o.rules, r.errors, 'the rules file is broken');
+        table = r.table;
+      }
+      let marks: ReturnType<typeof parseMarkRules>['rules'] | null = null;
+      if (o.marks) {
+        const m = parseMarkRules(readFileSync(o.marks, 'utf8'), o.marks);
+        if (m.errors.length) return refuse(o.marks, m.errors, 'the marks file is broken');
+        marks = m.rules;
+      }
+      const done: Record<string, unknown> = {};
+      if (o.keepalived) {
+        if (!this.ka || !this.health) return refuse(o.keepalived, ['health checking is not running'], 'nothing to reload');
+        const { cfg: cfgMod, build } = this.ka;
+        const health = this.health;
+        const cfg = cfgMod.loadKeepalivedFile(o.keepalived);
+        // Checked and applied in one step; the table changes of an applied reload go out as one.
+        const out = this.model.batch(() => build.reloadHealthManager(health, cfg, this.kaAccepted));
+        if (out.refused.length) return refuse(o.keepalived, out.refused, 'the keepalived config has new problems');
+        this.kaAccepted = out.accepted;
+        const sm = out.summary!;
+        Object.assign(done, {
+          file: o.keepalived,
+          services: { added: sm.servicesAdded, removed: sm.servicesRemoved, changed: sm.servicesChanged, unchanged: sm.servicesUnchanged },
+          realServers: { added: sm.realServersAdded, removed: sm.realServersRemoved, changed: sm.realServersChanged },
+          checkers: { added: sm.checkersAdded, removed: sm.checkersRemoved, kept: sm.checkersKept },
+          ...(out.problems.length ? { knownProblems: out.problems.length } : {}),
+        });
+      }
+      if (o.rules && table) {
+        const before = this.model.snapshot().services.length;
         const e = reconcile(this.model, table, statsSourceOf(this.lastSnapshot));
         if (e.length) this.log.error({ file: o.rules, errors: e }, 'reload: some changes were refused');
+        Object.assign(done, { file: o.rules, services: { before, after: this.model.current.services.length } });
       }
-      if (o.marks) {
-        const { rules, errors } = parseMarkRules(readFileSync(o.marks, 'utf8'), o.marks);
-        if (errors.length) {
-          this.log.error({ file: o.marks, errors }, 'reload refused: the marks file is broken; running marks kept');
-          return false;
-        }
-        if (JSON.stringify(rules) !== JSON.stringify(this.model.current.marks)) this.model.setMarks(rules);
+      if (o.marks && marks) {
+        const changed = JSON.stringify(marks) !== JSON.stringify(this.model.current.marks);
+        if (changed) this.model.setMarks(marks);
+        Object.assign(done, { marks: { rules: marks.length, changed } });
       }
-      if (o.keepalived) this.log.warn({ file: o.keepalived }, 'reload of --keepalived is not supported yet; restart uvs run to re-read it');
-      this.log.info({}, 'reloaded');
+      this.log.info(done, 'reloaded');
       return true;
     } catch (err) {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload refused; running configuration kept');
