@@ -2,10 +2,12 @@
 // neighbour cache, and runs the loop
 //
 //   wait (poll, ≤ 50 ms) → receive a batch per port → clock + conn expiry once per batch →
-//   per frame: learn ARP senders, engine.processFrame(), queue TX/ARP replies by egress port,
-//   hold frames whose next hop is unresolved → send each port's batch (and the engine's own ICMP
-//   errors) → send due ARP requests → between batches, control messages if the main thread
-//   raised the pending flag.
+//   per frame: learn ARP senders, engine.processFrame(), queue TX/ARP replies by egress port
+//   (the engine itself hands frames whose next hop is unresolved to the neighbour cache) → frames
+//   the neighbour cache released (their next hop answered ARP) through engine.xmitHeld(), which
+//   sends them for the conn they were scheduled to without counting them again → send each port's
+//   batch (and the engine's own ICMP errors) → send due ARP requests → between batches, control
+//   messages if the main thread raised the pending flag.
 //
 // Nothing in the per-frame part allocates (the trace, when a client asked for it, does). Control
 // messages (a new table, a snapshot request) are read with receiveMessageOnPort() only when the
@@ -16,8 +18,9 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { performance } from 'node:perf_hooks';
 import { Slab, openIo, type PacketIo } from '../io/backend.js';
 import { AfPacketIo } from '../io/afpacket.js';
-import { NeighbourCache } from '../io/neighbour-cache.js';
-import { Engine, ENGINE_DROP_NAMES, DROP_NO_NEIGH, VERDICT_ARP, VERDICT_DROP, VERDICT_NAMES, VERDICT_TX, CONN_NEW, CONN_HIT } from '../engine/engine.js';
+import { NeighbourCache, type ReleaseHeld } from '../io/neighbour-cache.js';
+import type { Route } from '../engine/next-hop.js';
+import { Engine, ENGINE_DROP_NAMES, VERDICT_ARP, VERDICT_NAMES, VERDICT_TX, CONN_NEW, CONN_HIT } from '../engine/engine.js';
 import { TEMPLATE_HIT, TEMPLATE_NEW } from '../engine/persistence.js';
 import { buildArpRequest, buildGratuitousArp } from '../packet/arp.js';
 import { FWD_NAMES } from '../model/constants.js';
@@ -76,6 +79,8 @@ export class Datapath {
   private reinjectNext: number;
   private readonly reinjectPort: Uint8Array;
   private readonly reinjectLen: Uint32Array;
+  private readonly reinjectConn: Int32Array;
+  private readonly reinjectDest: Int32Array;
   private readonly waitScratch: Int32Array;
   private readonly afpIos: AfPacketIo[];
   private vips: number[];
@@ -86,11 +91,13 @@ export class Datapath {
   private traceInWindow: number;
   private frameIndex: number;
   private startMs: number;
-  readonly counters: { rx: number; tx: number; txDrops: number; oversize: number; arpSent: number; garpSent: number; kernelDrops: number; batches: number };
+  /** heldLost: frames the neighbour cache released in one batch beyond the room to send them. */
+  readonly counters: { rx: number; tx: number; txDrops: number; oversize: number; arpSent: number; garpSent: number; kernelDrops: number; batches: number; heldLost: number };
   /** Per port: the largest frame accepted (MTU + Ethernet header + one VLAN tag, within a slot). */
   private readonly maxFrame: Uint32Array;
   private readonly sendArpRequest: (ip: number) => void;
-  private readonly release: (buf: Uint8Array, off: number, len: number, port: number) => void;
+  private readonly release: ReleaseHeld;
+  private readonly heldFailed: () => void;
 
   constructor(init: WorkerInit, ios: PacketIo[]) {
     this.init = init;
@@ -110,6 +117,8 @@ export class Datapath {
       mtu: ios[0]!.mtu,
       natPort: ios.length > 1 ? 1 : 0,
       ifaceNames: ios.map((io) => io.ifname),
+      holder: this.neigh,
+      routes: init.routes ?? null,
     });
     // Receive slots [0, batch) per port in turn, then [batch, 2*batch) for frames released by ARP.
     this.slab = new Slab(this.batch * 2);
@@ -126,6 +135,8 @@ export class Datapath {
     this.reinjectNext = 0;
     this.reinjectPort = new Uint8Array(this.batch);
     this.reinjectLen = new Uint32Array(this.batch);
+    this.reinjectConn = new Int32Array(this.batch);
+    this.reinjectDest = new Int32Array(this.batch);
     this.waitScratch = new Int32Array(ios.length);
     this.afpIos = ios.every((io) => io instanceof AfPacketIo) ? (ios as AfPacketIo[]) : [];
     this.vips = [];
@@ -137,23 +148,41 @@ export class Datapath {
     this.frameIndex = 0;
     this.startMs = performance.now();
     this.maxFrame = Uint32Array.from(ios.map((io) => Math.min(io.mtu + 18, this.slab.frameRoom)));
-    this.counters = { rx: 0, tx: 0, txDrops: 0, oversize: 0, arpSent: 0, garpSent: 0, kernelDrops: 0, batches: 0 };
+    this.counters = { rx: 0, tx: 0, txDrops: 0, oversize: 0, arpSent: 0, garpSent: 0, kernelDrops: 0, batches: 0, heldLost: 0 };
     this.sendArpRequest = (ip: number) => {
       for (let p = 0; p < this.ios.length; p++) this.queueArp(p, ip, false);
     };
-    this.release = (buf, off, len, port) => {
-      if (this.reinjectNext >= this.batch) return;
+    this.release = (buf, off, len, port, connTag, destTag) => {
+      if (this.reinjectNext >= this.batch) { this.counters.heldLost++; return; }
       const k = this.reinjectNext++;
       const dst = this.slab.frameOffset(this.batch + k);
-      this.slab.u8.set(buf.subarray(off, off + len), dst);
+      const u8 = this.slab.u8;
+      for (let i = 0; i < len; i++) u8[dst + i] = buf[off + i]!; // no subarray(): no allocation
       this.reinjectLen[k] = len;
       this.reinjectPort[k] = port;
+      this.reinjectConn[k] = connTag;
+      this.reinjectDest[k] = destTag;
     };
+    this.heldFailed = () => this.engine.countNeighFailed();
+  }
+
+  /** New routes (control side): each dest's next hop is looked up again. */
+  setRoutes(routes: Route[] | null): void {
+    this.engine.setRoutes(routes);
+    this.logRouteWarnings();
+  }
+
+  /** One warning line per dest that has just lost (or never had) a route. */
+  private logRouteWarnings(): void {
+    for (const w of this.engine.takeRouteWarnings()) {
+      if (port) post({ type: 'log', level: 'warn', msg: w });
+    }
   }
 
   /** Applies a table; sends gratuitous ARP for VIPs that appeared. */
   applyTable(table: VirtualServerTable): string[] {
     const errors = this.engine.applyTable(table);
+    this.logRouteWarnings();
     if (errors.length === 0) {
       const next = vipsOf(table);
       const now = this.nowMs();
@@ -206,7 +235,27 @@ export class Datapath {
     d.off = off;
     d.len = len;
     d.port = port;
-    const v = engine.processFrame(d);
+    this.queue(engine.processFrame(d));
+    if (tracing) this.trace(port);
+  }
+
+  /** A frame the neighbour cache released, back through the engine for its conn. Hot path. */
+  private handleHeld(k: number, tracing: boolean): void {
+    const engine = this.engine;
+    const d = engine.desc;
+    d.buf = this.slab.u8;
+    d.off = this.slab.frameOffset(this.batch + k);
+    d.len = this.reinjectLen[k]!;
+    d.port = this.reinjectPort[k]!;
+    this.queue(engine.xmitHeld(d, this.reinjectConn[k]!, this.reinjectDest[k]!));
+    if (tracing) this.trace(d.port);
+  }
+
+  /** Queues the engine's output frame (engine.desc) on its egress port. */
+  private queue(v: number): void {
+    const engine = this.engine;
+    const d = engine.desc;
+    const u8 = this.slab.u8;
     const dec = engine.decision;
     if (v === VERDICT_TX || v === VERDICT_ARP) {
       const p = dec.txPort < this.ios.length ? dec.txPort : 0;
@@ -225,15 +274,7 @@ export class Datapath {
       } else {
         this.counters.txDrops++;
       }
-    } else if (v === VERDICT_DROP && dec.reason === DROP_NO_NEIGH) {
-      // The frame is still as received (the next hop is checked before any rewrite): keep it
-      // until ARP answers for the conn's RIP, then run it through the engine again.
-      // DIFF: the re-run counts the frame's inPkts/inBytes a second time.
-      const cp = dec.connSlot;
-      const rip = cp >= 0 ? engine.conns.table.daddr[cp]! : 0;
-      if (rip !== 0) this.neigh.hold(rip, u8, off, len, port);
     }
-    if (tracing) this.trace(port);
   }
 
   private trace(port: number): void {
@@ -297,10 +338,8 @@ export class Datapath {
       // Frames of this port's batch sit in slots [0, batch): send before the next port reuses them.
       this.flushTx();
     }
-    // Frames released by ARP answers in this batch: through the engine again.
-    for (let k = 0; k < this.reinjectNext; k++) {
-      this.handle(this.slab.frameOffset(this.batch + k), this.reinjectLen[k]!, this.reinjectPort[k]!, tracing);
-    }
+    // Frames released by ARP answers in this batch: sent for the conns they were held for.
+    for (let k = 0; k < this.reinjectNext; k++) this.handleHeld(k, tracing);
     this.flushTx();
     // The engine's own frames (ICMP errors), by port.
     const e = this.engine;
@@ -314,7 +353,7 @@ export class Datapath {
       }
       if (m > 0) this.counters.tx += ios[p]!.send(e.extraBuf, this.extraOff, this.extraLen, m);
     }
-    this.neigh.tick(now, this.sendArpRequest);
+    this.neigh.tick(now, this.sendArpRequest, this.heldFailed);
     if (this.garpDue.length > 0) this.gratuitous(now);
     for (let p = 0; p < ios.length; p++) {
       const c = this.arpCount[p]!;
@@ -381,6 +420,7 @@ export class Datapath {
       if (!m) break;
       const msg = m.message as ToWorker;
       if (msg.type === 'table') post({ type: 'applied', seq: msg.seq, errors: this.applyTable(msg.table) });
+      else if (msg.type === 'routes') this.setRoutes(msg.routes);
       else if (msg.type === 'snapshot') post({ type: 'snapshot', seq: msg.seq, snapshot: this.snapshot(msg.conns) });
     }
   }

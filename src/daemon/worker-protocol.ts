@@ -5,6 +5,7 @@
 import type { VirtualServerTable } from '../model/config.js';
 import type { ConnSnapshot, DestCounters, StatsCounters } from '../model/snapshot.js';
 import type { IoKind } from '../io/backend.js';
+import type { Route } from '../engine/next-hop.js';
 
 export interface WorkerInit {
   ifaces: string[];
@@ -23,6 +24,9 @@ export interface WorkerInit {
   batch: number;
   /** Static neighbours "ip=mac" (tests, hosts that do not answer ARP). */
   neigh: Array<{ ip: number; mac: string }>;
+  /** The director's IPv4 routes, ports by index in ifaces (src/daemon/routes.ts); absent: every
+   * dest is its own next hop (resolved by ARP on its port). */
+  routes?: Route[] | null;
 }
 
 export const FLAG_PENDING = 0;
@@ -31,7 +35,10 @@ export const FLAG_TRACE = 2;
 
 export type ToWorker =
   | { type: 'table'; table: VirtualServerTable; seq: number }
-  | { type: 'snapshot'; seq: number; conns: boolean };
+  | { type: 'snapshot'; seq: number; conns: boolean }
+  /** Routes read again (SIGHUP): each dest's next hop is looked up again. No answer (seq only
+   * keeps every message the same shape). */
+  | { type: 'routes'; seq: number; routes: Route[] | null };
 
 export interface WorkerReady {
   type: 'ready';

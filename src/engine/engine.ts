@@ -11,8 +11,14 @@
 // Driving it (what `uvs run` and `uvs replay` do): once per batch set clock.nowMs, call
 // resetExtra() and tick(); for each frame set d.buf/d.off/d.len/d.port and call processFrame(d):
 // VERDICT_TX / VERDICT_ARP → send d.buf[d.off, d.off+d.len) on decision.txPort; VERDICT_DROP →
-// decision.reason (ENGINE_DROP_NAMES) was counted; VERDICT_PASS → not ours, leave it to the host.
+// decision.reason (ENGINE_DROP_NAMES) was counted; VERDICT_PASS → not ours, leave it to the host;
+// VERDICT_HELD → the next hop has no MAC yet and the holder (options.holder) kept a copy: when
+// the holder gives it back, call xmitHeld(d, connTag, destTag), which sends it for the conn it was
+// scheduled to without counting it or moving the conn's state a second time.
 // After the batch also send the extraCount frames in extraBuf (ICMP errors) on extraPort[k].
+// Next hops: without routes (replay, tests) a dest's next hop is its own address, on port 0 (NAT:
+// natPort); with setRoutes() each dest gets its route's gateway and port, computed when the table
+// or the routes change (next-hop.ts), and a dest without a route drops its frames as `no_route`.
 // Configuration: applyTable(table) between batches. Counters: stats.buffers (SharedArrayBuffers)
 // and conns.destConns for another thread; serviceStats()/destCounters()/connections() here.
 //
@@ -27,7 +33,7 @@ import {
   DEST_F_AVAILABLE, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_ONEPACKET, SVC_F_PERSISTENT,
 } from '../model/constants.js';
 import { arpReplyInPlace } from '../packet/arp.js';
-import { DROP_COUNT, DROP_FIRST, DROP_FRAG_NEEDED, DROP_NAMES, DROP_NO_ROOM, DROP_TTL_EXPIRED, PARSE_ARP, PARSE_OTHER } from '../packet/drop.js';
+import { DROP_COUNT, DROP_FIRST, DROP_FRAG_NEEDED, DROP_NAMES, DROP_NO_ROOM, DROP_TTL_EXPIRED, PARSE_ARP, PARSE_OK_IPV4, PARSE_OTHER } from '../packet/drop.js';
 import {
   ICMP_DEST_UNREACH, ICMP_EMBEDDED_OK, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_NOT_ERROR, ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED, IcmpEmbedded, parseIcmpError,
@@ -40,6 +46,7 @@ import { buildIcmpError, icmpNatIn, icmpNatOut, writeIcmpError } from '../xmit/i
 import { xmitNatIn, xmitNatOut } from '../xmit/nat.js';
 import { tunnelMtu, xmitTunnel } from '../xmit/tun.js';
 import type { VirtualServerTable } from '../model/config.js';
+import { formatIPv4 } from '../model/ipv4.js';
 import type { ConnSnapshot, DestCounters, StatsCounters, StatsSource } from '../model/snapshot.js';
 import { AppliedModel, applyTable, gcTrash } from './apply-table.js';
 import { ServiceIndex } from './classify.js';
@@ -49,6 +56,7 @@ import { MarkClassifier } from './marks.js';
 import type { NeighbourResolver } from './neighbour.js';
 import { PERSIST_NO_DEST, PERSIST_TABLE_FULL, schedPersist, TEMPLATE_NULL } from './persistence.js';
 import type { Service } from './service.js';
+import { nextHopFor, noRouteReason, type FrameHolder, type Route } from './next-hop.js';
 import { StaticNeighbours } from './static-neighbours.js';
 import { EngineStats, STAT_CONNS, STAT_FIELDS, STAT_INBYTES, STAT_INPKTS, STAT_OUTBYTES, STAT_OUTPKTS } from './stats.js';
 
@@ -56,7 +64,9 @@ export const VERDICT_TX = 0;
 export const VERDICT_DROP = 1;
 export const VERDICT_PASS = 2;
 export const VERDICT_ARP = 3;
-export const VERDICT_NAMES: readonly string[] = ['tx', 'drop', 'pass', 'arp'];
+/** The next hop is unresolved and the holder kept the frame (it comes back through xmitHeld()). */
+export const VERDICT_HELD = 4;
+export const VERDICT_NAMES: readonly string[] = ['tx', 'drop', 'pass', 'arp', 'held'];
 
 // Engine drop reasons continue the packet layer's codes.
 /** No dest available: ICMP port unreachable sent (§4.7). */
@@ -67,11 +77,20 @@ export const DROP_CONN_TABLE_FULL = DROP_COUNT + 1;
 export const DROP_DEST_UNAVAILABLE = DROP_COUNT + 2;
 /** A non-persistent port-0 service cannot schedule (§3.2): ICMP port unreachable sent. */
 export const DROP_PORT_ZERO = DROP_COUNT + 3;
-/** The next hop's MAC is not resolved yet. */
+/** The next hop's MAC is not resolved yet and the frame could not be held (no holder, pool full). */
 export const DROP_NO_NEIGH = DROP_COUNT + 4;
-export const ENGINE_DROP_COUNT = DROP_COUNT + 5;
+/** The dest has no route (setRoutes()): the kernel's "No route to ..." in the transmitters. */
+export const DROP_NO_ROUTE = DROP_COUNT + 5;
+/** A held frame came back after its conn expired (or was replaced). */
+export const DROP_HELD_CONN_GONE = DROP_COUNT + 6;
+/** A held frame came back after its dest was removed. */
+export const DROP_HELD_DEST_GONE = DROP_COUNT + 7;
+/** A held frame was dropped because ARP for its next hop got no answer (countNeighFailed()). */
+export const DROP_NEIGH_FAILED = DROP_COUNT + 8;
+export const ENGINE_DROP_COUNT = DROP_COUNT + 9;
 export const ENGINE_DROP_NAMES: readonly string[] = [
   ...DROP_NAMES, 'no_dest', 'conn_table_full', 'dest_unavailable', 'port_zero', 'no_neigh',
+  'no_route', 'held_conn_gone', 'held_dest_gone', 'neigh_failed',
 ];
 
 export const CONN_NONE = 0;
@@ -148,7 +167,15 @@ export interface EngineOptions {
   sloppyTcp?: boolean;
   /** Bytes of the buffer that collects frames the engine emits itself (ICMP errors). */
   extraBytes?: number;
+  /** Keeps frames whose next hop is unresolved (uvs run's neighbour cache); none: they drop as no_neigh. */
+  holder?: FrameHolder;
+  /** The director's routes (see setRoutes()); none: every dest is its own next hop. */
+  routes?: Route[] | null;
 }
+
+/** Per dest slot: the next hop is known / there is no route. */
+const NH_OK = 0;
+const NH_NO_ROUTE = 1;
 
 export interface ResolvedOptions {
   maxConns: number;
@@ -211,6 +238,19 @@ export class Engine implements StatsSource {
   private readonly fragLens: Uint32Array;
   /** Scratch descriptor for callers that want one. */
   readonly desc: PacketDesc;
+  readonly holder: FrameHolder | null;
+  /** The director's routes; null: each dest is its own next hop (port 0, NAT natPort). */
+  private routes: Route[] | null;
+  /** Per dest slot, from the routes: next-hop address (int32), port, NH_* state, and the dest id it was computed for. */
+  private readonly nhAddr: Int32Array;
+  private readonly nhPort: Uint8Array;
+  private readonly nhState: Uint8Array;
+  private readonly nhDestId: Float64Array;
+  /** Warnings from the last next-hop update ("dest ...: no route"), for the caller to log once. */
+  routeWarnings: string[];
+  /** Output of hop(): the address to resolve (int32) and the port. */
+  private hopAddr: number;
+  private hopPort: number;
 
   constructor(o: EngineOptions = {}) {
     this.opts = {
@@ -252,11 +292,83 @@ export class Engine implements StatsSource {
     this.desc = new PacketDesc();
     this.model = new AppliedModel(this.opts.maxServices, this.opts.maxDests);
     this.addr = this.opts.addr | 0;
+    this.holder = o.holder ?? null;
+    this.routes = o.routes ?? null;
+    this.nhAddr = new Int32Array(this.opts.maxDests);
+    this.nhPort = new Uint8Array(this.opts.maxDests);
+    this.nhState = new Uint8Array(this.opts.maxDests);
+    this.nhDestId = new Float64Array(this.opts.maxDests).fill(-1);
+    this.routeWarnings = [];
+    this.hopAddr = 0;
+    this.hopPort = 0;
   }
 
   /** Apply a whole table as a difference; returns error texts (then nothing changed). */
   applyTable(table: VirtualServerTable): string[] {
-    return applyTable(this, table);
+    const errors = applyTable(this, table);
+    if (errors.length === 0) this.updateNextHops();
+    return errors;
+  }
+
+  /**
+   * New routes (null: every dest is its own next hop again); recomputes each dest's next hop.
+   * Control path, between batches.
+   */
+  setRoutes(routes: Route[] | null): void {
+    this.routes = routes;
+    this.updateNextHops();
+  }
+
+  /**
+   * Each dest's next hop from the routes (longest prefix match, next-hop.ts). A dest that has no
+   * route now but had one (or is new) adds one line to routeWarnings; Local dests need none.
+   */
+  private updateNextHops(): void {
+    const routes = this.routes;
+    const dests = this.conns.dests;
+    for (let slot = 0; slot < dests.length; slot++) {
+      const d = dests[slot];
+      if (!d) { this.nhDestId[slot] = -1; continue; }
+      if (routes === null) { this.nhState[slot] = NH_OK; this.nhDestId[slot] = d.id; continue; }
+      const before = this.nhDestId[slot] === d.id ? this.nhState[slot]! : NH_OK;
+      this.nhDestId[slot] = d.id;
+      const nh = nextHopFor(routes, d.addr);
+      if (nh !== null) {
+        this.nhAddr[slot] = nh.addr | 0;
+        this.nhPort[slot] = nh.port;
+        this.nhState[slot] = NH_OK;
+      } else {
+        this.nhState[slot] = NH_NO_ROUTE;
+        if (before !== NH_NO_ROUTE && (d.fwd & CONN_F_FWD_MASK) !== CONN_F_LOCALNODE && (d.flags & DEST_F_AVAILABLE) !== 0) {
+          this.routeWarnings.push(`dest ${formatIPv4(d.addr)}:${d.port}: ${noRouteReason(routes, d.addr)}; its frames are dropped (no_route) until a route appears`);
+        }
+      }
+    }
+  }
+
+  /** Hands over (and forgets) the warnings of the last next-hop updates. */
+  takeRouteWarnings(): string[] {
+    const w = this.routeWarnings;
+    this.routeWarnings = [];
+    return w;
+  }
+
+  /** The next hop for dest slot ds (address rip, method fwd) into hopAddr/hopPort; false: no route. */
+  private hop(ds: number, rip: number, fwd: number): boolean {
+    if (this.routes === null || ds < 0) {
+      this.hopAddr = rip | 0;
+      this.hopPort = fwd === CONN_F_MASQ ? this.opts.natPort : 0;
+      return true;
+    }
+    if (this.nhState[ds] !== NH_OK) return false;
+    this.hopAddr = this.nhAddr[ds]!;
+    this.hopPort = this.nhPort[ds]!;
+    return true;
+  }
+
+  /** A frame held for an unresolved next hop was dropped by the holder (its ARP got no answer). */
+  countNeighFailed(): void {
+    this.stats.drops[DROP_NEIGH_FAILED]!++;
   }
 
   // ---------------------------------------------------------------- StatsSource
@@ -386,6 +498,12 @@ export class Engine implements StatsSource {
     this.stats.drops[reason]!++;
     this.stats.verdicts[VERDICT_DROP]!++;
     return VERDICT_DROP;
+  }
+
+  private held(): number {
+    this.decision.verdict = VERDICT_HELD;
+    this.stats.verdicts[VERDICT_HELD]!++;
+    return VERDICT_HELD;
   }
 
   private pass(): number {
@@ -539,7 +657,7 @@ export class Engine implements StatsSource {
     if (d.proto === IPPROTO_TCP) conns.tcpTransition(cp, DIR_INPUT, d.tcpFlags);
     else conns.udpTransition(cp, false);
 
-    const v = this.xmitIn(d, cp);
+    const v = this.xmitIn(d, cp, flags);
     if ((flags & CONN_F_ONE_PACKET) !== 0) conns.destroy(cp);
     else conns.putTimer(cp);
     return v;
@@ -609,27 +727,40 @@ export class Engine implements StatsSource {
     return -1;
   }
 
-  private nextHop(ip: number): number {
-    return this.neighbours.lookup(ip);
+  /** cp->packet_xmit() for a frame of conn cp (its flags): DR, TUN or NAT towards the dest. */
+  private xmitIn(d: PacketDesc, cp: number, flags: number): number {
+    const t = this.conns.table;
+    const fwd = flags & CONN_F_FWD_MASK;
+    if (fwd === CONN_F_LOCALNODE) return this.pass();
+    // A ONE_PACKET conn is freed right after this frame: a held frame comes back for its dest only.
+    const connTag = (flags & CONN_F_ONE_PACKET) !== 0 ? -1 : cp;
+    return this.xmitTo(d, fwd, t.daddrOf(cp), t.dport[cp]!, t.destOf(cp), connTag, false);
   }
 
-  /** cp->packet_xmit(): DR, TUN or NAT towards the dest. */
-  private xmitIn(d: PacketDesc, cp: number): number {
-    const t = this.conns.table;
-    const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
-    const rip = t.daddrOf(cp);
+  /**
+   * Transmit towards real server rip:rport (dest slot ds) by method fwd. An unresolved next hop
+   * (the frame is still untouched: the lookup comes before any rewrite) is offered to the holder
+   * on the first pass, tagged with connTag and the dest's id; a frame coming back from the holder
+   * (again = true) is dropped if it is still unresolved, so nothing loops.
+   */
+  private xmitTo(d: PacketDesc, fwd: number, rip: number, rport: number, ds: number, connTag: number, again: boolean): number {
     const mtu = this.opts.mtu;
-    if (fwd === CONN_F_LOCALNODE) return this.pass();
-    const nh = this.nextHop(rip);
-    // DIFF: the kernel queues a packet while it resolves the next hop; the engine drops it as
-    // `no_neigh` with the frame untouched, and `uvs run` holds and re-runs it (test: no_neigh).
-    if (nh < 0) return this.drop(DROP_NO_NEIGH);
+    // __ip_vs_get_out_rt(): no route → "No route to ..." and the packet is dropped.
+    if (!this.hop(ds, rip, fwd)) return this.drop(DROP_NO_ROUTE);
+    const nh = this.neighbours.lookup(this.hopAddr);
+    if (nh < 0) {
+      // As neigh_resolve_output() queueing the skb on an unresolved neighbour (unres_qlen).
+      // DIFF: without a holder (uvs replay) or with its pool full the frame is dropped as
+      // no_neigh, untouched (test: lifecycle.test.ts no_neigh, held.test.ts).
+      const dest = ds >= 0 ? this.conns.dests[ds] : null;
+      if (!again && this.holder !== null && dest && this.holder.hold(this.hopAddr >>> 0, d.buf, d.off, d.len, d.port, connTag, dest.id)) return this.held();
+      return this.drop(DROP_NO_NEIGH);
+    }
     const macs = this.neighbours.macs;
     let n: number;
-    let port = 0;
+    const port = this.hopPort;
     if (fwd === CONN_F_MASQ) {
-      n = xmitNatIn(d, rip, t.dport[cp]!, this.opts.mac, 0, macs, nh * 6, mtu);
-      port = this.opts.natPort;
+      n = xmitNatIn(d, rip, rport, this.opts.mac, 0, macs, nh * 6, mtu);
     } else if (fwd === CONN_F_TUNNEL) {
       n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, mtu);
       if (n === -DROP_FRAG_NEEDED) return this.xmitFailed(d, DROP_FRAG_NEEDED, tunnelMtu(mtu));
@@ -640,6 +771,47 @@ export class Engine implements StatsSource {
     // Only a frame longer than MTU + 14 can carry an IP packet over the MTU (fragmentFrame checks exactly).
     if (d.len > mtu + 14) return this.fragment(d, port);
     return this.tx(port);
+  }
+
+  /**
+   * A frame the holder kept (VERDICT_HELD) and gives back now that its next hop answered ARP:
+   * d describes it as first received, connTag/destTag are the tags it was held with. It is sent
+   * for the conn it was scheduled to on the first pass (ONE_PACKET: for that dest) without counting
+   * it or moving the conn's state again: that pass already did both. Dropped and counted when the
+   * conn has expired or been replaced meanwhile (held_conn_gone), when its dest was removed
+   * (held_dest_gone), or when the next hop is unresolved again (no_neigh).
+   * DIFF: the kernel sends the queued skb as it was built on the first pass, whatever happened to
+   * the conn since; uvs checks the conn and dest first (test: engine/held.test.ts).
+   */
+  xmitHeld(d: PacketDesc, connTag: number, destTag: number): number {
+    const dec = this.decision;
+    dec.reset();
+    const code = parseFrame(d, d.buf, d.off, d.len, d.port);
+    if (code !== PARSE_OK_IPV4) return code >= DROP_FIRST ? this.drop(code) : this.pass();
+    if (d.proto !== IPPROTO_TCP && d.proto !== IPPROTO_UDP) return this.pass();
+    const conns = this.conns;
+    const t = conns.table;
+    if (connTag >= 0) {
+      // The same conn, still alive (findIn runs lazy expiry), still bound to the same dest.
+      const cp = conns.findIn(d.proto, d.saddr | 0, d.sport, d.daddr | 0, d.dport);
+      const ds = cp >= 0 ? t.destOf(cp) : -1;
+      const dest = ds >= 0 ? conns.dests[ds] : null;
+      if (cp !== connTag || !dest || dest.id !== destTag) return this.drop(DROP_HELD_CONN_GONE);
+      this.fillConnDecision(cp, ds);
+      if ((dest.flags & DEST_F_AVAILABLE) === 0) return this.drop(DROP_HELD_DEST_GONE);
+      const fwd = t.flagsOf(cp) & CONN_F_FWD_MASK;
+      if (fwd === CONN_F_LOCALNODE) return this.pass();
+      return this.xmitTo(d, fwd, t.daddrOf(cp), t.dport[cp]!, ds, cp, true);
+    }
+    // ONE_PACKET: the conn is gone by design; the dest it was scheduled to must still be there.
+    const dest = this.model.destById.get(destTag);
+    if (!dest || dest.slot < 0 || (dest.flags & DEST_F_AVAILABLE) === 0) return this.drop(DROP_HELD_DEST_GONE);
+    dec.destSlot = dest.slot;
+    dec.svcSlot = dest.svc ? dest.svc.slot : -1;
+    const fwd = dest.fwd & CONN_F_FWD_MASK;
+    dec.fwd = fwd;
+    if (fwd === CONN_F_LOCALNODE) return this.pass();
+    return this.xmitTo(d, fwd, dest.addr | 0, dest.port !== 0 ? dest.port : d.dport, dest.slot, -1, true);
   }
 
   /** handle_response(): a NAT real server's reply, SNAT back to VIP:vport and on to the client. */
@@ -698,14 +870,15 @@ export class Engine implements StatsSource {
     if (fwd === CONN_F_LOCALNODE) return this.pass();
     this.countPkt(ds, d.ipLen, false);
     const rip = t.daddrOf(cp);
-    const nh = this.nextHop(rip);
+    if (!this.hop(ds, rip, fwd)) return this.drop(DROP_NO_ROUTE);
+    // Relayed ICMP errors are not held: the conn's next hop normally answered long ago.
+    const nh = this.neighbours.lookup(this.hopAddr);
     if (nh < 0) return this.drop(DROP_NO_NEIGH);
     const macs = this.neighbours.macs;
     let n: number;
-    let port = 0;
+    const port = this.hopPort;
     if (fwd === CONN_F_MASQ) {
       n = icmpNatIn(d, e, rip, t.dport[cp]!, this.opts.mac, 0, macs, nh * 6);
-      port = this.opts.natPort;
     } else if (fwd === CONN_F_TUNNEL) {
       n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
     } else {

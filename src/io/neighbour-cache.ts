@@ -9,17 +9,26 @@
 //     queued for an ARP request; lookup returns -1.
 //   - tick(nowMs, send) between batches: sends the queued ARP requests (retransmit every
 //     retransMs, at most maxProbes, as arp's mcast_probes/retrans_time); an entry with no answer
-//     after its probes becomes FAILED and its held frames are dropped and counted.
+//     after its probes becomes FAILED and its held frames are dropped and counted (and reported
+//     through an optional callback, so the engine counts them as `neigh_failed`).
 //   - learn(ip, mac) from any ARP frame whose sender address is in the table (arp_process() also
 //     only updates existing entries unless the frame is addressed to us): the entry becomes
 //     REACHABLE for ttlMs and the frames held for it are released through a callback.
-//   - hold(ip, frame): a bounded pool of frames waiting for resolution (the kernel's unres_qlen);
-//     when the pool is full the frame is dropped and counted.
+//   - hold(ip, frame, port, connTag, destTag): a bounded pool of frames waiting for resolution
+//     (the kernel's unres_qlen), each with two numbers the engine gets back on release (the conn
+//     and the dest the frame was scheduled to; the engine's FrameHolder); when the pool is full the
+//     frame is refused and counted.
 //   - static entries (setStatic) never expire and are never replaced by learning.
 // Slots are never emptied again, so probing chains stay intact; a FAILED or long-expired slot is
 // reused for a new address found on its chain. A full table drops the lookup and counts it.
 
 import type { NeighbourResolver } from '../engine/neighbour.js';
+import type { FrameHolder } from '../engine/next-hop.js';
+
+/** Receives a held frame once its address resolved (the MACs still to be written by the caller). */
+export type ReleaseHeld = (buf: Uint8Array, off: number, len: number, port: number, connTag: number, destTag: number) => void;
+/** Told about each held frame dropped because its address failed to resolve. */
+export type DroppedHeld = (connTag: number, destTag: number) => void;
 
 export const NEIGH_EMPTY = 0;
 export const NEIGH_INCOMPLETE = 1;
@@ -54,13 +63,15 @@ export interface NeighbourCounters {
   held: number;
   /** Frames released after resolution. */
   released: number;
-  /** Frames dropped: hold pool full, or their resolution failed. */
+  /** Frames refused: hold pool full or frame too big. */
   holdDrops: number;
+  /** Held frames dropped because their address failed to resolve. */
+  holdFailed: number;
   /** Lookups for a new address when the table was full. */
   tableFull: number;
 }
 
-export class NeighbourCache implements NeighbourResolver {
+export class NeighbourCache implements NeighbourResolver, FrameHolder {
   readonly macs: Uint8Array;
   readonly counters: NeighbourCounters;
   /** The clock the hot path reads (the worker advances nowMs once per batch). */
@@ -90,6 +101,8 @@ export class NeighbourCache implements NeighbourResolver {
   private readonly holdLen: Uint32Array;
   private readonly holdPort: Uint8Array;
   private readonly holdUsed: Uint8Array;
+  private readonly holdConn: Int32Array;
+  private readonly holdDest: Int32Array;
   private holdCount: number;
 
   constructor(opts: NeighbourCacheOptions = {}) {
@@ -119,9 +132,11 @@ export class NeighbourCache implements NeighbourResolver {
     this.holdLen = new Uint32Array(holdFrames);
     this.holdPort = new Uint8Array(holdFrames);
     this.holdUsed = new Uint8Array(holdFrames);
+    this.holdConn = new Int32Array(holdFrames);
+    this.holdDest = new Int32Array(holdFrames);
     this.holdCount = 0;
     this.nowMs = 0;
-    this.counters = { misses: 0, probes: 0, learnt: 0, failed: 0, held: 0, released: 0, holdDrops: 0, tableFull: 0 };
+    this.counters = { misses: 0, probes: 0, learnt: 0, failed: 0, held: 0, released: 0, holdDrops: 0, holdFailed: 0, tableFull: 0 };
   }
 
   /** Multiplicative hash of the u32 address onto the table. */
@@ -226,7 +241,7 @@ export class NeighbourCache implements NeighbourResolver {
    * and releases their held frames through `release(buf, off, len, port)`, the MACs still to be
    * written by the caller. Returns the slot, or -1 when the address is not one we care about.
    */
-  learn(ip: number, mac: Uint8Array, macOff: number, port: number, release?: (buf: Uint8Array, off: number, len: number, port: number, slot: number) => void): number {
+  learn(ip: number, mac: Uint8Array, macOff: number, port: number, release?: ReleaseHeld): number {
     ip >>>= 0;
     const i = this.find(ip);
     if (i < 0) return -1;
@@ -238,14 +253,14 @@ export class NeighbourCache implements NeighbourResolver {
     this.port[i] = port;
     this.probes[i] = 0;
     this.counters.learnt++;
-    if (s !== NEIGH_REACHABLE && this.holdCount > 0) this.releaseHeld(ip, i, release);
+    if (s !== NEIGH_REACHABLE && this.holdCount > 0) this.releaseHeld(ip, release);
     return i;
   }
 
-  private releaseHeld(ip: number, slot: number, release?: (buf: Uint8Array, off: number, len: number, port: number, slot: number) => void): void {
+  private releaseHeld(ip: number, release?: ReleaseHeld): void {
     for (let h = 0; h < this.holdUsed.length && this.holdCount > 0; h++) {
       if (this.holdUsed[h] === 0 || this.holdIp[h] !== ip) continue;
-      if (release) { release(this.holdBuf, h * this.holdSlotSize, this.holdLen[h]!, this.holdPort[h]!, slot); this.counters.released++; }
+      if (release) { release(this.holdBuf, h * this.holdSlotSize, this.holdLen[h]!, this.holdPort[h]!, this.holdConn[h]!, this.holdDest[h]!); this.counters.released++; }
       else this.counters.holdDrops++;
       this.holdUsed[h] = 0;
       this.holdCount--;
@@ -253,17 +268,23 @@ export class NeighbourCache implements NeighbourResolver {
   }
 
   /**
-   * Keeps a copy of a frame that waits for ip to resolve (it leaves on learn() or is dropped on
-   * failure). Returns false (dropped, counted) when the pool is full or the frame is too big.
+   * Keeps a copy of a frame that waits for ip to resolve (it leaves on learn() with its two tags,
+   * or is dropped on failure). Returns false (refused, counted) when the pool is full or the frame
+   * is too big. Hot path: copies into the preallocated pool.
    */
-  hold(ip: number, buf: Uint8Array, off: number, len: number, port: number): boolean {
+  hold(ip: number, buf: Uint8Array, off: number, len: number, port: number, connTag = -1, destTag = 0): boolean {
     if (this.holdCount === this.holdUsed.length || len > this.holdSlotSize) { this.counters.holdDrops++; return false; }
     for (let h = 0; h < this.holdUsed.length; h++) {
       if (this.holdUsed[h] !== 0) continue;
-      this.holdBuf.set(buf.subarray(off, off + len), h * this.holdSlotSize);
+      // A byte loop, not set(subarray()): a subarray is a new object per frame.
+      const hb = this.holdBuf;
+      const base = h * this.holdSlotSize;
+      for (let k = 0; k < len; k++) hb[base + k] = buf[off + k]!;
       this.holdIp[h] = ip >>> 0;
       this.holdLen[h] = len;
       this.holdPort[h] = port;
+      this.holdConn[h] = connTag;
+      this.holdDest[h] = destTag;
       this.holdUsed[h] = 1;
       this.holdCount++;
       this.counters.held++;
@@ -281,7 +302,7 @@ export class NeighbourCache implements NeighbourResolver {
    * Between batches: sends the ARP requests that are due through `send(ip)` and fails entries that
    * used up their probes. As neigh_timer_handler().
    */
-  tick(nowMs: number, send: (ip: number) => void): void {
+  tick(nowMs: number, send: (ip: number) => void, dropped?: DroppedHeld): void {
     this.nowMs = nowMs;
     let n = this.probeCount;
     while (n-- > 0) {
@@ -297,7 +318,7 @@ export class NeighbourCache implements NeighbourResolver {
         if (s === NEIGH_INCOMPLETE) {
           this.state[i] = NEIGH_FAILED;
           this.counters.failed++;
-          this.dropHeld(this.keys[i]!);
+          this.dropHeld(this.keys[i]!, dropped);
         }
         // A stale entry that no longer answers simply runs out its grace.
         continue;
@@ -310,12 +331,13 @@ export class NeighbourCache implements NeighbourResolver {
     }
   }
 
-  private dropHeld(ip: number): void {
+  private dropHeld(ip: number, dropped?: DroppedHeld): void {
     for (let h = 0; h < this.holdUsed.length && this.holdCount > 0; h++) {
       if (this.holdUsed[h] !== 0 && this.holdIp[h] === ip) {
         this.holdUsed[h] = 0;
         this.holdCount--;
-        this.counters.holdDrops++;
+        this.counters.holdFailed++;
+        if (dropped) dropped(this.holdConn[h]!, this.holdDest[h]!);
       }
     }
   }

@@ -56,7 +56,24 @@ describe('NeighbourCache', () => {
     expect(sent).toBe(3);
     expect(c.stateOf(RIP)).toBe(NEIGH_FAILED);
     expect(c.heldFrames).toBe(0);
-    expect(c.counters).toMatchObject({ failed: 1, holdDrops: 1 });
+    expect(c.counters).toMatchObject({ failed: 1, holdDrops: 0, holdFailed: 1 });
+  });
+
+  it('gives each held frame back with its tags, on release and on failure', () => {
+    const c = new NeighbourCache({ capacity: 16, retransMs: 100, maxProbes: 1, holdFrames: 4 });
+    const other = RIP + 1;
+    c.lookup(RIP);
+    c.lookup(other);
+    const f = new Uint8Array(64);
+    expect(c.hold(RIP, f, 0, 64, 1, 17, 901)).toBe(true);
+    expect(c.hold(other, f, 0, 64, 0, -1, 902)).toBe(true);
+    const released: number[][] = [];
+    c.learn(RIP, MAC, 0, 1, (_b, _o, len, port, conn, dest) => released.push([len, port, conn, dest]));
+    expect(released).toEqual([[64, 1, 17, 901]]);
+    const dropped: number[][] = [];
+    for (let t = 0; t <= 500; t += 100) c.tick(t, () => undefined, (conn, dest) => dropped.push([conn, dest]));
+    expect(dropped).toEqual([[-1, 902]]);
+    expect(c.counters).toMatchObject({ held: 2, released: 1, holdFailed: 1, holdDrops: 0 });
   });
 
   it('releases held frames on resolution, and bounds the pool', () => {
