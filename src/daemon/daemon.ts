@@ -497,7 +497,7 @@ export class Daemon {
         const cfg = cfgMod.loadKeepalivedFile(o.keepalived);
         // Checked and applied in one step; the table changes of an applied reload go out as one.
         const out = this.model.batch(() => build.reloadHealthManager(health, cfg, this.kaAccepted));
-        if (out.refused.length) return refuse(o.keepalived, out.refused, 'the keepalived config has new problems');
+        if (out.refused.length) return refuse(o.keepalived, out.refused, 'the keepalived config has problems the running one did not have');
         this.kaAccepted = out.accepted;
         const sm = out.summary!;
         Object.assign(done, {

@@ -1,5 +1,6 @@
 // `uvs run`: the live director. Parses the options (DESIGN.md §4), then hands over to the daemon
-// (src/daemon/daemon.ts), which runs until SIGTERM/SIGINT; SIGHUP re-reads the rules file.
+// (src/daemon/daemon.ts), which runs until SIGTERM/SIGINT; SIGHUP re-reads the rules, keepalived
+// and marks files (a broken one is refused and the running table kept).
 //
 //   uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
 //           [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT]
