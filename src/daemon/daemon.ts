@@ -31,6 +31,7 @@ import { parseIPv4 } from '../model/ipv4.js';
 import { VipGuard, type GuardState } from '../io/vip-guard.js';
 import type { IoKind } from '../io/backend.js';
 import { datapathTable } from './datapath-table.js';
+import { readRoutes } from './routes.js';
 import { createLogger, type Logger } from './logging.js';
 import { parseListen, renderMetrics, serveMetrics } from './metrics.js';
 import { FLAG_PENDING, FLAG_STOP, FLAG_TRACE, type FromWorker, type Snapshot, type ToWorker, type TraceRecord, type WorkerInit, type WorkerReady } from './worker-protocol.js';
@@ -263,6 +264,7 @@ export class Daemon {
     const init: WorkerInit & { uvsDatapath: true } = {
       ifaces: this.ifaces, io: o.io, mode: o.mode, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
       table: this.forwardedPart(this.model.snapshot()), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
+      routes: this.readRoutes(),
     };
     const w: DatapathHandle = o.io === 'pcap' ? new InlineDatapath(init) : new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: init });
     this.worker = w;
@@ -562,6 +564,16 @@ export class Daemon {
     process.on('SIGTERM', () => void this.stop(0));
     process.on('SIGINT', () => void this.stop(0));
     process.on('SIGHUP', () => void this.reload());
+    process.on('SIGHUP', () => this.toWorker({ type: 'routes', seq: ++this.seq, routes: this.readRoutes() }));
+  }
+
+  /** The namespace's IPv4 routes for the driven interfaces (routes.ts); null: every dest on-link. */
+  private readRoutes(): NonNullable<WorkerInit['routes']> | null {
+    const { routes, errors } = readRoutes(this.ifaces);
+    for (const e of errors) this.log.warn({ err: e }, 'routes: entry skipped');
+    if (routes) this.log.info({ routes: routes.length }, 'routes read: real servers are reached through their route\'s gateway');
+    else this.log.warn({ ifaces: this.ifaces }, 'no IPv4 route uses the interfaces uvs drives: every real server is treated as on-link');
+    return routes;
   }
 }
 

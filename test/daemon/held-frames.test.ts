@@ -119,3 +119,43 @@ describe('datapath worker: frames held for ARP', () => {
     expect(e.totalStats()).toMatchObject({ conns: 1, inPkts: 1 });
   });
 });
+
+describe('datapath worker: an off-link real server behind a gateway', () => {
+  it('ARP asks for the gateway, and the held frame leaves to the gateway\'s MAC, tunnelled to the RIP', () => {
+    const { mem, io } = memoryPort('m0', DIR_MAC);
+    const routes: Route[] = [
+      { dst: ip('10.0.0.0'), len: 24, gateway: 0, port: 0, metric: 0, reject: false, dev: 'm0' },
+      { dst: 0, len: 0, gateway: ip('10.0.0.1'), port: 0, metric: 0, reject: false, dev: 'm0' },
+    ];
+    const dp = datapath(`-A -t ${VIP}:80 -s rr\n-a -t ${VIP}:80 -r 10.0.11.11:80 -i\n`, [io], [ip(DIP)], routes);
+    const f = syn().build();
+    mem.rx.push(f);
+    dp.step(0);
+    expect(sent(mem).map(arpRequestFor)).toEqual(['10.0.0.1']);
+    mem.rx.push(arpReply('10.0.0.1', ROUTER_MAC));
+    dp.step(0);
+    const out = sent(mem);
+    const want = eth({ src: DIR_MAC, dst: ROUTER_MAC }).ipv4({ src: DIP, dst: '10.0.11.11', ttl: 63, df: true, id: 0 })
+      .ipv4({ ...inner, ttl: 63 }).tcp({ sport: 40000, dport: 80, flags: 'S', seq: 1 }).payload(12).build();
+    expect(out).toHaveLength(1);
+    expect(frameDiff(out[0]!, want)).toBeNull();
+    expect(dp.engine.totalStats()).toMatchObject({ conns: 1, inPkts: 1, inBytes: f.length - 14 });
+    expect(counted(dp.engine)).toEqual({ drops: {}, verdicts: { held: 1, pass: 1, tx: 1 } });
+    expect(dp.snapshot(false).neighbours).toMatchObject([{ ip: '10.0.0.1', mac: ROUTER_MAC, state: 'REACHABLE' }]);
+  });
+
+  it('a dest without a route: scheduled, its frames dropped as no_route, nothing sent, no ARP', () => {
+    const { mem, io } = memoryPort('m0', DIR_MAC);
+    const routes: Route[] = [{ dst: ip('10.0.0.0'), len: 24, gateway: 0, port: 0, metric: 0, reject: false, dev: 'm0' }];
+    const dp = datapath(`-A -t ${VIP}:80 -s rr\n-a -t ${VIP}:80 -r 10.0.11.11:80 -i\n`, [io], [ip(DIP)], routes);
+    mem.rx.push(syn().build());
+    dp.step(0);
+    expect(sent(mem)).toEqual([]);
+    expect(counted(dp.engine)).toEqual({ drops: { no_route: 1 }, verdicts: { drop: 1 } });
+    // Routes read again (SIGHUP) with a default route: the next frame leaves (after ARP).
+    dp.setRoutes([...routes, { dst: 0, len: 0, gateway: ip('10.0.0.1'), port: 0, metric: 0, reject: false, dev: 'm0' }]);
+    mem.rx.push(syn().build());
+    dp.step(0);
+    expect(sent(mem).map(arpRequestFor)).toEqual(['10.0.0.1']);
+  });
+});
