@@ -6,7 +6,7 @@
 // up/down state of real servers whose checkers stay, and refuse a broken file as a whole.
 
 import { describe, expect, it } from 'vitest';
-import { loadKeepalivedText } from '../../src/control/keepalived/config.js';
+import { loadKeepalivedFile, loadKeepalivedText } from '../../src/control/keepalived/config.js';
 import { ControlModel, NO_STATS } from '../../src/control/model.js';
 import { createHealthManager, problemKey, reloadHealthManager } from '../../src/health/build.js';
 import type { HealthManager } from '../../src/health/manager.js';
@@ -254,6 +254,30 @@ describe('keepalived reload: virtual servers', () => {
     expect(r.take()).toEqual(['-d -t 10.0.0.100:80 -r 10.0.0.200:80', '-a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1']);
   });
 
+  it('the active sorry server with a new forwarding method is edited in place (DIFF: keepalived keeps the old until re-added)', async () => {
+    const r = new Rig(vsBlock('10.0.0.100', [RS1, RS2], '    lb_algo rr\n    quorum 2\n    sorry_server 10.0.0.200 80\n'));
+    r.down.add('10.0.0.12');
+    r.manager.start();
+    await r.timers.advance(0);
+    expect(r.table()).toContain('-a -t 10.0.0.100:80 -r 10.0.0.200:80 -g -w 1');
+    r.take();
+    // Same sorry server, now sent by NAT: one -e, nothing else moves.
+    const out = r.reload(vsBlock('10.0.0.100', [RS1, RS2], '    lb_algo rr\n    quorum 2\n    sorry_server 10.0.0.200 80\n    sorry_server_lvs_method NAT\n'));
+    expect(out.refused).toEqual([]);
+    expect(r.take()).toEqual(['-e -t 10.0.0.100:80 -r 10.0.0.200:80 -m -w 1']);
+  });
+
+  it('a standing-by sorry server no longer inhibited leaves the table', async () => {
+    const r = new Rig(vsBlock('10.0.0.100', [RS1, RS2], '    lb_algo rr\n    sorry_server 10.0.0.200 80\n    sorry_server_inhibit\n'));
+    r.manager.start();
+    await r.timers.advance(0);
+    expect(r.table()).toContain('-a -t 10.0.0.100:80 -r 10.0.0.200:80 -g -w 0');
+    r.take();
+    r.reload(vsBlock('10.0.0.100', [RS1, RS2], '    lb_algo rr\n    sorry_server 10.0.0.200 80\n'));
+    expect(r.take()).toEqual(['-d -t 10.0.0.100:80 -r 10.0.0.200:80']);
+    expect(r.table()).not.toContain('10.0.0.200');
+  });
+
   it('a virtual_server_group that gains a member: the new member gets the service and the serving dests', async () => {
     const grp = (members: string[]) =>
       `virtual_server_group web {\n${members.map((m) => `    ${m} 80\n`).join('')}}\nvirtual_server group web {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${[RS1, RS2].map(rsBlock).join('\n')}\n}\n`;
@@ -301,6 +325,17 @@ describe('keepalived reload: a broken file is refused as a whole', () => {
       expect(r.take()).toEqual(['-a -t 10.0.0.100:80 -r 10.0.0.12:80 -g -w 1']);
     });
   }
+
+  it('a file that cannot be read is refused', async () => {
+    const r = new Rig(good);
+    r.manager.start();
+    await r.timers.advance(0);
+    r.take();
+    const out = reloadHealthManager(r.manager, loadKeepalivedFile('/nonexistent/uvs-keepalived.conf'), r.accepted);
+    expect(out.summary).toBeNull();
+    expect(out.refused.join('\n')).toMatch(/cannot read/);
+    expect(r.take()).toEqual([]);
+  });
 
   it('problems the running file already had are not new: the file stays reloadable', async () => {
     // No lb_algo: keepalived reports it and defaults to wlc; uvs started with it.
