@@ -21,10 +21,8 @@ export const TUN_ADVMSS = 1440;
 
 export function tunTopology(opts: TopologyOptions): Topology {
   const { client, router, sw, director, links } = buildFront(opts);
-  // Proxy ARP on the router's front port: it answers ARP for the real servers' subnets with its
-  // own MAC. A director that resolves the RIP itself by ARP instead of looking up its gateway in
-  // the routing table (uvs run does, for now) still reaches them through the router.
-  router.sysctls.push(['net.ipv4.conf.eth1.proxy_arp', '1'], ['net.ipv4.neigh.eth1.proxy_delay', '0']);
+  // No proxy ARP: the director reaches the real servers' subnets through its default route
+  // (the router, buildFront()); uvs run reads that route and resolves the router's MAC.
   const nodes = [client, router, sw, director];
   const rs = [];
   for (let i = 1; i <= opts.rsCount; i++) {
