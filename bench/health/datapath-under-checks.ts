@@ -48,6 +48,7 @@ function arg(name: string, dflt: string): string {
 const CHECKED_VIP = '10.9.1.200';
 const UVS = join(ROOT, 'dist', 'src', 'cli', 'uvs.js');
 const UVSADM = join(ROOT, 'dist', 'src', 'cli', 'uvsadm.js');
+const METRICS = '127.0.0.1:9817';
 
 /** The checked real servers' addresses: 10.9.4.1 .. 10.9.4.250, 10.9.5.1 .., n of them (n ≤ 1000). */
 function rsAddrs(n: number): string[] {
@@ -120,6 +121,9 @@ interface Trial {
   mainThreadPct: number;
   checksPerS: number;
   failures: number;
+  /** Frames the kernel dropped at uvs's receive ring (uvs_kernel_drops_total) and tx drops, during the trial. */
+  kernelDrops: number;
+  txDrops: number;
 }
 
 class Bench {
@@ -190,20 +194,25 @@ class Bench {
     this.log = '';
     this.removals = 0;
     const c = this.topo.spawnPinned('0', process.execPath, [UVS, 'run', '--iface', 'd0', '--inside-iface', 'd1', '--keepalived', conf,
-      '--socket', sock, '--neigh', `${SINK_RS}=${this.topo.sMac}`, '--max-conns', '65536', '--log-level', 'info', '--batch', '64']);
+      '--socket', sock, '--metrics', METRICS, '--neigh', `${SINK_RS}=${this.topo.sMac}`, '--max-conns', '65536', '--log-level', 'info', '--batch', '64']);
     this.uvs = c;
+    let running = false;
+    let tail = '';
     const onData = (d: Buffer) => {
       const s = d.toString();
       for (let i = s.indexOf('Removing service'); i >= 0; i = s.indexOf('Removing service', i + 1)) this.removals++;
+      // A line may be split across chunks: look at the end of the previous chunk too.
+      if ((tail + s).includes('"msg":"uvs running"')) running = true;
+      tail = s.slice(-64);
       this.log = (this.log + s).slice(-20000);
     };
     c.stdout!.on('data', onData);
     c.stderr!.on('data', onData);
-    for (let i = 0; i < 600 && !this.log.includes('"msg":"uvs running"'); i++) {
+    for (let i = 0; i < 600 && !running; i++) {
       if (c.exitCode !== null) throw new Error(`uvs run exited ${c.exitCode}:\n${this.log.slice(-3000)}`);
       await sleep(50);
     }
-    if (!this.log.includes('"msg":"uvs running"')) throw new Error(`uvs run did not start:\n${this.log.slice(-3000)}`);
+    if (!running) throw new Error(`uvs run did not start:\n${this.log.slice(-3000)}`);
     let d = { udp: 0, tcp: 0 };
     for (let i = 0; i < 300; i++) {
       try { d = this.dests(sock); } catch { /* socket not there yet */ }
@@ -230,8 +239,16 @@ class Bench {
     }
   }
 
+  /** uvs's drop counters, from its metrics endpoint (read outside the measured window). */
+  drops(): { kernel: number; tx: number } {
+    const text = this.topo.inNs(this.topo.ns.d, 'curl', ['-s', '--max-time', '3', `http://${METRICS}/metrics`]);
+    const get = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { kernel: get('uvs_kernel_drops_total'), tx: get('uvs_tx_drops_total') };
+  }
+
   async trial(mode: Mode, run: number, rate: number): Promise<Trial> {
     const pid = this.uvs!.pid!;
+    const dr0 = this.drops();
     const rx0 = this.topo.sinkRx();
     const cpu0 = cpuTicks(pid);
     const th0 = threadTicks(pid);
@@ -244,6 +261,7 @@ class Bench {
     const cpu1 = cpuTicks(pid);
     const th1 = threadTicks(pid);
     const a1 = await this.listener!.count();
+    const dr1 = this.drops();
     const wallS = (performance.now() - t0) / 1000;
     const main = ((th1.get(pid) ?? 0) - (th0.get(pid) ?? 0)) / CLK_TCK;
     const proc = (cpu1 - cpu0) / CLK_TCK;
@@ -255,6 +273,8 @@ class Bench {
       mainThreadPct: (100 * main) / wallS,
       checksPerS: (a1.accepts - a0.accepts) / wallS,
       failures: this.removals - rm0,
+      kernelDrops: dr1.kernel - dr0.kernel,
+      txDrops: dr1.tx - dr0.tx,
     };
   }
 
@@ -290,7 +310,7 @@ async function main(): Promise<void> {
           const t = await b.trial(mode, run, rate);
           trials.push(t);
           process.stderr.write(`run ${run + 1} ${mode.padEnd(6)} offered ${String(rate || 'max').padStart(7)}: sent ${t.sent} fwd ${t.fwd} (${Math.round(t.pps)} pps, loss ${(t.loss * 100).toFixed(2)}%) ` +
-            `${t.cpuUsPerPkt.toFixed(2)} µs/pkt (worker ${t.workerUsPerPkt.toFixed(2)}), main thread ${t.mainThreadPct.toFixed(1)}%, checks ${t.checksPerS.toFixed(0)}/s, removals ${t.failures}\n`);
+            `${t.cpuUsPerPkt.toFixed(2)} µs/pkt (worker ${t.workerUsPerPkt.toFixed(2)}), main thread ${t.mainThreadPct.toFixed(1)}%, checks ${t.checksPerS.toFixed(0)}/s, removals ${t.failures}, ring drops ${t.kernelDrops}, tx drops ${t.txDrops}\n`);
         }
         await stopChild(b.uvs!, 5000);
         b.uvs = null;
@@ -302,8 +322,8 @@ async function main(): Promise<void> {
   }
   const lines = [
     `datapath under health checks: ${n} real servers, TCP_CHECK every 1 s vs none; ${runs} runs x ${secs} s per rate (median)`,
-    '| mode | rate | offered → forwarded (loss) | CPU µs/pkt (process) | µs/pkt (non-main threads) | main thread % of a core | checks/s | removals |',
-    '|---|---|---|---|---|---|---|---|',
+    '| mode | rate | offered → forwarded (loss) | CPU µs/pkt (process) | µs/pkt (non-main threads) | main thread % of a core | checks/s | removals | ring drops (sum) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const rate of rates) {
     for (const mode of ['checks', 'none'] as const) {
@@ -311,7 +331,7 @@ async function main(): Promise<void> {
       const m = (f: (t: Trial) => number) => median(ts.map(f));
       lines.push(`| ${mode} | ${rate ? `${rate / 1000}k` : 'max'} | ${Math.round(m((t) => t.sent / secs) / 1000)}k → ${Math.round(m((t) => t.pps) / 1000)}k (${(m((t) => t.loss) * 100).toFixed(2)}%) ` +
         `[runs ${ts.map((t) => Math.round(t.pps / 1000)).join(', ')}k] | ${m((t) => t.cpuUsPerPkt).toFixed(2)} [${ts.map((t) => t.cpuUsPerPkt.toFixed(2)).join(', ')}] | ${m((t) => t.workerUsPerPkt).toFixed(2)} | ` +
-        `${m((t) => t.mainThreadPct).toFixed(1)} | ${m((t) => t.checksPerS).toFixed(0)} | ${ts.reduce((s, t) => s + t.failures, 0)} |`);
+        `${m((t) => t.mainThreadPct).toFixed(1)} | ${m((t) => t.checksPerS).toFixed(0)} | ${ts.reduce((s, t) => s + t.failures, 0)} | ${ts.reduce((s, t) => s + t.kernelDrops, 0)} |`);
     }
   }
   lines.push(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
