@@ -748,14 +748,7 @@ export class Engine implements StatsSource {
     // __ip_vs_get_out_rt(): no route → "No route to ..." and the packet is dropped.
     if (!this.hop(ds, rip, fwd)) return this.drop(DROP_NO_ROUTE);
     const nh = this.neighbours.lookup(this.hopAddr);
-    if (nh < 0) {
-      // As neigh_resolve_output() queueing the skb on an unresolved neighbour (unres_qlen).
-      // DIFF: without a holder (uvs replay) or with its pool full the frame is dropped as
-      // no_neigh, untouched (test: lifecycle.test.ts no_neigh, held.test.ts).
-      const dest = ds >= 0 ? this.conns.dests[ds] : null;
-      if (!again && this.holder !== null && dest && this.holder.hold(this.hopAddr >>> 0, d.buf, d.off, d.len, d.port, connTag, dest.id)) return this.held();
-      return this.drop(DROP_NO_NEIGH);
-    }
+    if (nh < 0) return this.unresolved(d, ds, connTag, again);
     const macs = this.neighbours.macs;
     let n: number;
     const port = this.hopPort;
@@ -771,6 +764,16 @@ export class Engine implements StatsSource {
     // Only a frame longer than MTU + 14 can carry an IP packet over the MTU (fragmentFrame checks exactly).
     if (d.len > mtu + 14) return this.fragment(d, port);
     return this.tx(port);
+  }
+
+  /** The next hop has no MAC yet: hold the untouched frame (first pass) or drop it. Kept out of xmitTo() (cold). */
+  private unresolved(d: PacketDesc, ds: number, connTag: number, again: boolean): number {
+    // As neigh_resolve_output() queueing the skb on an unresolved neighbour (unres_qlen).
+    // DIFF: without a holder (uvs replay) or with its pool full the frame is dropped as
+    // no_neigh, untouched (test: lifecycle.test.ts no_neigh, held.test.ts).
+    const dest = ds >= 0 ? this.conns.dests[ds] : null;
+    if (!again && this.holder !== null && dest && this.holder.hold(this.hopAddr >>> 0, d.buf, d.off, d.len, d.port, connTag, dest.id)) return this.held();
+    return this.drop(DROP_NO_NEIGH);
   }
 
   /**
