@@ -23,18 +23,13 @@
 //   node dist/bench/pps.js [--rates 100000,200000,300000,0] [--secs 2] [--runs 3] [--only a,b] [--batch N (uvs)] [--sink-drop ingress|stack] [--json FILE]
 // Rate 0 means "as fast as the generator can".
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { destroyNamespace } from '../netns-lab/destroy-namespace.js';
+import { type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLK_TCK, FWD, PpsTopology, ROOT, cpuTicks, ensureGenerator, median, stopChild, waitFor } from './io/pps-topology.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..', '..');
-const FWD = join(ROOT, 'bench', 'out', 'fwd');
-const P = `uvs-b-io-${process.pid % 10000}`;
-const NS = { g: `${P}-g`, d: `${P}-d`, s: `${P}-s` };
-const CLK_TCK = 100;
+const topo = new PpsTopology(`uvs-b-io-${process.pid % 10000}`);
+const NS = topo.ns;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -45,66 +40,20 @@ const RATES = arg('--rates', '100000,200000,300000,0').split(',').map(Number);
 const SECS = Number(arg('--secs', '2'));
 const RUNS = Number(arg('--runs', '3'));
 const ONLY = arg('--only', '').split(',').filter(Boolean);
+const SINK_DROP = arg('--sink-drop', 'ingress');
+if (SINK_DROP !== 'ingress' && SINK_DROP !== 'stack') throw new Error(`--sink-drop: ingress or stack, got '${SINK_DROP}'`);
 
-function sh(cmd: string, args: string[], input?: string): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-const inNs = (ns: string, cmd: string, args: string[], input?: string) => sh('ip', ['netns', 'exec', ns, cmd, ...args], input);
-
-function setup(): { dMac: string; sMac: string } {
-  for (const ns of Object.values(NS)) {
-    sh('ip', ['netns', 'add', ns]);
-    inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
-  }
-  sh('ip', ['link', 'add', 'g0', 'netns', NS.g, 'type', 'veth', 'peer', 'name', 'd0', 'netns', NS.d]);
-  sh('ip', ['link', 'add', 'd1', 'netns', NS.d, 'type', 'veth', 'peer', 'name', 's0', 'netns', NS.s]);
-  inNs(NS.g, 'ip', ['addr', 'add', '10.9.1.2/24', 'dev', 'g0']);
-  inNs(NS.d, 'ip', ['addr', 'add', '10.9.1.1/24', 'dev', 'd0']);
-  inNs(NS.d, 'ip', ['addr', 'add', '10.9.2.1/24', 'dev', 'd1']);
-  inNs(NS.s, 'ip', ['addr', 'add', '10.9.2.2/24', 'dev', 's0']);
-  for (const [ns, i] of [[NS.g, 'g0'], [NS.d, 'd0'], [NS.d, 'd1'], [NS.s, 's0']] as const) {
-    inNs(ns, 'ip', ['link', 'set', i, 'up']);
-    inNs(ns, 'ethtool', ['-K', i, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off']);
-  }
-  return { dMac: inNs(NS.d, 'cat', ['/sys/class/net/d0/address']).trim(), sMac: inNs(NS.s, 'cat', ['/sys/class/net/s0/address']).trim() };
-}
-
-function teardown(): void {
-  for (const ns of Object.values(NS)) destroyNamespace(ns);
-}
-
-const sinkRx = () => Number(inNs(NS.s, 'cat', ['/sys/class/net/s0/statistics/rx_packets']));
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14, 15)
-}
-
-function blockKernel(on: boolean): void {
-  if (on) inNs(NS.d, 'nft', ['-f', '-'], 'table netdev uvsbench {\n chain in0 { type filter hook ingress device "d0" priority -500; policy drop; }\n}\n');
-  else try { inNs(NS.d, 'nft', ['delete', 'table', 'netdev', 'uvsbench']); } catch { /* absent */ }
-}
+const inNs = (ns: string, cmd: string, args: string[], input?: string) => topo.inNs(ns, cmd, args, input);
+const teardown = () => topo.teardown();
+const sinkRx = () => topo.sinkRx();
+const blockKernel = (on: boolean) => topo.blockKernel(on);
+const spawnPinned = (cpu: string, cmd: string, args: string[]) => topo.spawnPinned(cpu, cmd, args);
 
 interface Forwarder {
   name: string;
   what: string;
   start(ctx: { dMac: string; sMac: string; tmp: string }): Promise<ChildProcess | null>;
   stop?(): void;
-}
-
-function waitFor(child: ChildProcess, text: string, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const t = setTimeout(() => reject(new Error(`timeout waiting for '${text}': ${seen.slice(-500)}`)), ms);
-    const on = (d: Buffer) => { seen += d.toString(); if (seen.includes(text)) { clearTimeout(t); resolve(); } };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-    child.on('exit', (c) => { clearTimeout(t); reject(new Error(`exited ${c}: ${seen.slice(-500)}`)); });
-  });
-}
-
-function spawnPinned(cpu: string, cmd: string, args: string[]): ChildProcess {
-  return spawn('ip', ['netns', 'exec', NS.d, 'taskset', '-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const uvs = (io: string, mode: string): Forwarder => ({
@@ -164,19 +113,15 @@ const FORWARDERS: Forwarder[] = [
 
 interface Trial { rate: number; sent: number; fwd: number; pps: number; loss: number; cpuUsPerPkt: number | null }
 
-function gen(dMac: string, rate: number): { sent: number; secs: number } {
-  const out = sh('ip', ['netns', 'exec', NS.g, 'taskset', '-c', '1', FWD, 'gen', 'g0', dMac, '10.9.1.2', '10.9.1.100', '9', String(rate), String(SECS), '64', '64']);
-  const m = /sent=(\d+) secs=([\d.]+)/.exec(out);
-  return { sent: Number(m?.[1] ?? 0), secs: Number(m?.[2] ?? SECS) };
-}
-
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
+const gen = (_dMac: string, rate: number) => topo.gen(rate, SECS);
 
 async function main(): Promise<void> {
-  if (!existsSync(FWD)) sh('bash', [join(ROOT, 'bench', 'forwarder', 'build.sh')]);
+  ensureGenerator();
   const tmp = join(ROOT, 'bench', 'out', `pps-${process.pid}`);
   mkdirSync(tmp, { recursive: true });
-  const ctx = { ...setup(), tmp };
+  topo.setup();
+  if (SINK_DROP === 'ingress') topo.sinkDropAtIngress();
+  const ctx = { dMac: topo.dMac, sMac: topo.sMac, tmp };
   const results: Record<string, Record<string, Trial[]>> = {};
   const onSignal = () => { teardown(); process.exit(130); };
   process.on('SIGINT', onSignal);
@@ -206,10 +151,7 @@ async function main(): Promise<void> {
           (byRate[String(rate)] ??= []).push(t);
           process.stderr.write(`run ${run + 1} ${f.name.padEnd(20)} offered ${String(rate || 'max').padStart(7)}: sent ${g.sent} fwd ${fwd} (${Math.round(t.pps)} pps)\n`);
         }
-        if (child?.pid) {
-          child.kill('SIGTERM');
-          await new Promise((r) => { const to = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } r(null); }, 3000); child.once('exit', () => { clearTimeout(to); r(null); }); });
-        }
+        if (child) await stopChild(child);
         f.stop?.();
       }
     }
@@ -238,7 +180,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n');
   const json = arg('--json', join(ROOT, 'bench', 'out', 'pps.json'));
-  writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), secs: SECS, runs: RUNS, rates: RATES, forwarders: FORWARDERS.map((f) => ({ name: f.name, what: f.what })), results }, null, 2));
+  writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), sinkDrop: SINK_DROP, secs: SECS, runs: RUNS, rates: RATES, forwarders: FORWARDERS.map((f) => ({ name: f.name, what: f.what })), results }, null, 2));
 }
 
 main().catch((err: unknown) => {

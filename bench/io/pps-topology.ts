@@ -5,8 +5,9 @@
 //
 // The generator (bench/forwarder/fwd.c, `gen` mode: sendmmsg, paced by the monotonic clock, pinned
 // to CPU 1) offers 64-byte UDP frames from 64 source ports to VIP 10.9.1.100:9 at the director's
-// MAC; the sink's kernel counts what arrives (s0 rx_packets) and drops it (no such local address,
-// so a forwarder sends to 10.9.2.3 with s0's MAC). Also: process CPU ticks from /proc, pinned
+// MAC; the sink's kernel counts what arrives (s0 rx_packets) and drops it: at its nft netdev
+// ingress after sinkDropAtIngress(), else in its stack (no such local address: a forwarder sends
+// to 10.9.2.3 with s0's MAC). Also: process CPU ticks from /proc, pinned
 // spawning in the director namespace, the nft ingress drop that keeps the director's kernel off
 // the frames for forwarders that have none of their own, and a bounded wait for a child's output.
 
