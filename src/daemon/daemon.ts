@@ -6,8 +6,11 @@
 //   start: load rules/keepalived/marks (a broken file refuses to start) → offloads off, nft
 //   table → worker opens the interfaces and applies the table → control socket (mode 0600) →
 //   metrics → signals.
-//   table changes (uvsadm, health checks, SIGHUP): the model notifies once per command; the whole
-//   table goes to the worker, which applies the difference between batches; the nft sets follow.
+//   table changes (uvsadm, health checks, SIGHUP): the model notifies once per command (or batch);
+//   the changes of one event-loop turn go to the worker as one whole table, which it applies as a
+//   difference between batches; the nft sets follow.
+//   priorities: with a datapath worker, the main thread lowers its own priority (--main-nice,
+//   default 10) so health checks and control never delay the datapath on a shared core.
 //   SIGHUP: re-read the rules / keepalived / marks files; if one is broken, say why and keep running
 //   as before; else change only what differs (services/dests edited in place keep their ids,
 //   counters and conns; with --keepalived, checkers that stay keep their state).
@@ -19,6 +22,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Server as HttpServer } from 'node:http';
 import { ControlModel } from '../control/model.js';
 import { parseRulesFile } from '../control/rules-file.js';
@@ -52,6 +56,8 @@ export interface RunOptions {
   logLevel?: string;
   /** Leave interface offloads as they are (tests that check the kernel's view). */
   keepOffloads?: boolean;
+  /** Nice value of the main thread once the datapath worker runs (Linux: per thread); 0 = leave it. */
+  mainNice: number;
 }
 
 type HealthManager = import('../health/manager.js').HealthManager;
@@ -160,6 +166,8 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
   private guardChain: Promise<unknown> = Promise.resolve();
+  /** The newest table not yet sent to the worker (changes of one event-loop turn go as one). */
+  private unsentTable: VirtualServerTable | null = null;
   private exitResolve: (() => void) | null = null;
   readonly exited: Promise<void>;
 
@@ -214,7 +222,8 @@ export class Daemon {
     // What a SIGHUP will not refuse again: the problems this file already had (see reloadHealthManager()).
     this.kaAccepted = new Set([...cfg.problems, ...problems].map(buildMod.problemKey));
     this.health = manager;
-    manager.start();
+    // The initial -A/-a commands of every virtual and real server reach the datapath as one table.
+    this.model.batch(() => manager.start());
   }
 
   async start(): Promise<void> {
@@ -235,7 +244,8 @@ export class Daemon {
       await this.guard.restoreOffloads();
       throw err;
     }
-    this.model.onChange((table) => this.pushTable(table));
+    this.model.onChange((table) => this.tableChanged(table));
+    this.lowerMainPriority();
     if (o.keepalived) await this.startHealth();
     await this.listenControl();
     if (o.metrics) {
@@ -324,6 +334,8 @@ export class Daemon {
   /** Posts a control message; the worker reads it between batches. */
   private toWorker(msg: ToWorker): void {
     if (!this.worker) return;
+    // A table changed earlier in this turn goes first, so requests see it (e.g. uvsadm -a then -L).
+    if (msg.type !== 'table') this.flushTable();
     this.worker.postMessage(msg);
     Atomics.store(this.flags, FLAG_PENDING, 1);
   }
@@ -348,6 +360,40 @@ export class Daemon {
     const { table: forwarded, notForwarded } = datapathTable(table);
     if (notForwarded.length) this.log.warn({ notForwarded }, 'IPv6 services and dests are kept in the table but not forwarded (IPv4 datapath)');
     return forwarded;
+  }
+
+  /**
+   * Model changes arrive one per command; a burst (1,000 real servers added at start, or failing
+   * together) would otherwise send 1,000 whole tables. The newest one goes at the end of the turn.
+   */
+  private tableChanged(table: VirtualServerTable): void {
+    const first = this.unsentTable === null;
+    this.unsentTable = table;
+    if (first) setImmediate(() => this.flushTable());
+  }
+
+  private flushTable(): void {
+    const table = this.unsentTable;
+    if (!table) return;
+    this.unsentTable = null;
+    this.pushTable(table);
+  }
+
+  /**
+   * The datapath worker and the main thread (health checks, control, metrics) may share a core;
+   * at equal priority the checks' bursts delay the worker long enough to overflow its rx ring
+   * (bench/RESULTS.md, "Datapath throughput while 1,000 real servers are checked"). On Linux the
+   * nice value is per thread, and the worker, started before this, keeps its own.
+   */
+  private lowerMainPriority(): void {
+    const nice = this.opts.mainNice;
+    if (!nice || this.opts.io === 'pcap') return; // pcap: the datapath runs on this thread
+    try {
+      setPriority(0, nice);
+      this.log.info({ nice }, 'main thread priority lowered below the datapath worker');
+    } catch (err) {
+      this.log.warn({ nice, err: err instanceof Error ? err.message : String(err) }, 'could not change the main thread priority');
+    }
   }
 
   private pushTable(table: VirtualServerTable): void {
@@ -624,5 +670,5 @@ export async function loadEngineNames(): Promise<void> {
 }
 
 export function defaultOptions(): RunOptions {
-  return { iface: '', io: 'afpacket', mode: 'ringrx', maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [] };
+  return { iface: '', io: 'afpacket', mode: 'ringrx', maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [], mainNice: 10 };
 }

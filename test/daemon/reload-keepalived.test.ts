@@ -2,14 +2,15 @@
 //
 //   director 10.0.0.1 (uvs run --iface d0 --keepalived F) ── rs 10.0.0.11-.14 (one HTTP server on :80)
 //
-// TCP_CHECK keeps .11, .12 in the table and .14 out (its check goes to port 81, closed). F is
+// TCP_CHECK keeps .11, .12 in the table and .14 out (its check goes to port 81, closed); the
+// start-up table goes to the datapath in one piece, and the main thread runs below the worker. F is
 // edited (.13 added, .11 removed) and SIGHUP makes the table over the control socket show the new
 // set, with .14 still out (down stays down across a reload). A broken F on SIGHUP is refused with
 // the reason in the log; the table stays as it was and the daemon keeps running. Cleanup kills
 // the spawned processes by PID and deletes the namespaces, even when a test fails.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, isRoot } from '../io/netns.js';
@@ -89,6 +90,24 @@ describe.runIf(isRoot() && existsSync(UVS))('uvs run --keepalived: SIGHUP (root)
 
   it('starts with the real servers whose checks pass', async () => {
     await waitDests(['10.0.0.11', '10.0.0.12']);
+  });
+
+  it('sends the start-up table (service and all three real servers) to the datapath as one table', () => {
+    const first = director!.log().split('\n').find((l) => l.includes('"msg":"table changed"'));
+    expect(first, director!.log()).toBeDefined();
+    expect(JSON.parse(first!)).toMatchObject({ services: 1, dests: 3 });
+  });
+
+  it('runs the main thread at nice 10 and the datapath worker thread at 0', () => {
+    const pid = director!.child.pid!;
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+    };
+    expect(niceOf(String(pid))).toBe(10);
+    const others = readdirSync(`/proc/${pid}/task`).filter((t) => t !== String(pid)).map(niceOf);
+    expect(others).toContain(0);
+    expect(director!.log()).toContain('main thread priority lowered below the datapath worker');
   });
 
   it('SIGHUP after an edit (one real server added, one removed) shows the new table; the down one stays out', async () => {

@@ -90,6 +90,13 @@ describe('uvs run options', () => {
     expect(parseRunArgs(['--iface', 'a', '--max-conns', 'lots'], {})).toMatch(/--max-conns/);
     expect(parseRunArgs(['--iface', 'a', '--bogus'], {})).toMatch(/unknown option '--bogus'/);
     expect(parseRunArgs(['--iface'], {})).toMatch(/needs a value/);
+    expect(parseRunArgs(['--iface', 'a', '--main-nice', '20'], {})).toMatch(/--main-nice must be an integer between -20 and 19/);
+  });
+
+  it('lowers the main thread to nice 10 unless told otherwise', () => {
+    expect(parseRunArgs(['--iface', 'a'], {})).toMatchObject({ mainNice: 10 });
+    expect(parseRunArgs(['--iface', 'a', '--main-nice', '0'], {})).toMatchObject({ mainNice: 0 });
+    expect(parseRunArgs(['--iface', 'a', '--main-nice=-5'], {})).toMatchObject({ mainNice: -5 });
   });
 });
 

@@ -4,13 +4,13 @@
 //
 //   uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
 //           [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT]
-//           [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]
+//           [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--main-nice N] [--log-level LEVEL]
 
 import { Daemon, defaultOptions, loadEngineNames, type RunOptions } from '../../daemon/daemon.js';
 
-export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--log-level LEVEL]';
+export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--main-nice N] [--log-level LEVEL]';
 
-const WITH_VALUE = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--log-level']);
+const WITH_VALUE = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--main-nice', '--log-level']);
 
 /** Parses argv into RunOptions, or returns an error text. */
 export function parseRunArgs(argv: string[], env: Record<string, string | undefined> = process.env): RunOptions | string {
@@ -60,6 +60,12 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
       case '--socket': o.socket = val; break;
       case '--metrics': o.metrics = val; break;
       case '--neigh': o.neigh.push(val); break;
+      case '--main-nice': {
+        const n = Number(val);
+        if (!Number.isInteger(n) || n < -20 || n > 19) return 'uvs run: --main-nice must be an integer between -20 and 19 (0 leaves the main thread as it is)';
+        o.mainNice = n;
+        break;
+      }
       case '--log-level': o.logLevel = val; break;
       case '--keep-offloads': o.keepOffloads = true; break;
       default:
