@@ -57,6 +57,7 @@ import type { NeighbourResolver } from './neighbour.js';
 import { PERSIST_NO_DEST, PERSIST_TABLE_FULL, schedPersist, TEMPLATE_NULL } from './persistence.js';
 import type { Service } from './service.js';
 import { nextHopFor, noRouteReason, type FrameHolder, type Route } from './next-hop.js';
+import { PortLinks } from './port-links.js';
 import { StaticNeighbours } from './static-neighbours.js';
 import { EngineStats, STAT_CONNS, STAT_FIELDS, STAT_INBYTES, STAT_INPKTS, STAT_OUTBYTES, STAT_OUTPKTS } from './stats.js';
 
@@ -143,8 +144,10 @@ export interface EngineOptions {
   maxConns?: number;
   maxServices?: number;
   maxDests?: number;
-  /** The director's MAC (source of every frame it sends). */
+  /** The director's MAC (source of every frame it sends on a port not in portMacs). */
   mac?: Uint8Array;
+  /** Source MAC by port, 6 bytes each (port p at p*6): a frame takes the MAC of the port it leaves by. */
+  portMacs?: Uint8Array;
   /** The director's IPv4 address: TUN outer source and ICMP error source. */
   addr?: number;
   neighbours?: NeighbourResolver;
@@ -153,8 +156,10 @@ export interface EngineOptions {
   seed?: number;
   /** Seed of the services' random source (twos). */
   randomSeed?: number;
-  /** Egress IP MTU. */
+  /** Egress IP MTU of a port not in portMtus. */
   mtu?: number;
+  /** Egress IP MTU by port: checks, fragmentation and Fragmentation Needed use the outgoing port's. */
+  portMtus?: ArrayLike<number>;
   /** Port that reaches NAT real servers (1 with an inside interface, else 0). */
   natPort?: number;
   /** Interface names by port, for `-i` in mark rules. */
@@ -181,6 +186,7 @@ export interface ResolvedOptions {
   maxConns: number;
   maxServices: number;
   maxDests: number;
+  /** Port 0's MAC and MTU (the single-port values); per port: Engine.links. */
   mac: Uint8Array;
   addr: number;
   mtu: number;
@@ -206,6 +212,11 @@ function xorshift(seed: number): () => number {
 export class Engine implements StatsSource {
   readonly opts: ResolvedOptions;
   readonly model: AppliedModel;
+  /** Source MAC and MTU by port. */
+  readonly links: PortLinks;
+  /** links.macs / links.mtus, held directly for the hot path. */
+  private readonly portMacs: Uint8Array;
+  private readonly portMtus: Int32Array;
   /** The director's address as int32 (never boxed). */
   readonly addr: number;
   readonly clock: Clock;
@@ -253,13 +264,16 @@ export class Engine implements StatsSource {
   private hopPort: number;
 
   constructor(o: EngineOptions = {}) {
+    this.links = new PortLinks(o);
+    this.portMacs = this.links.macs;
+    this.portMtus = this.links.mtus;
     this.opts = {
       maxConns: o.maxConns ?? 1 << 20,
       maxServices: o.maxServices ?? 1024,
       maxDests: o.maxDests ?? 8192,
-      mac: o.mac ?? Uint8Array.of(0x02, 0, 0, 0, 0, 1),
+      mac: this.links.mac(0),
       addr: (o.addr ?? 0) >>> 0,
-      mtu: o.mtu ?? 1500,
+      mtu: this.portMtus[0]!,
       natPort: o.natPort ?? 0,
       ifaceNames: o.ifaceNames ?? [],
       connReuseMode: o.connReuseMode ?? 1,
@@ -526,8 +540,9 @@ export class Engine implements StatsSource {
     // icmp_send() sources the error from the packet's destination when it is local (the VIP),
     // else from the director's own address.
     const src = this.isVip(d.daddr) ? d.daddr | 0 : this.addr;
+    // Back out of the port the frame came in by, with that port's MAC.
     const n = buildIcmpError(this.extraBuf, off, d, type, code, info, src,
-      this.opts.mac, 0, d.buf, d.off + 6);
+      this.portMacs, d.port * 6, d.buf, d.off + 6);
     if (n <= 0) return;
     const k = this.extraCount++;
     this.extraOff[k] = off;
@@ -541,9 +556,10 @@ export class Engine implements StatsSource {
    * ignore_df): the first fragment stays in d, the others go to the extra frames, in order.
    */
   private fragment(d: PacketDesc, port: number): number {
-    const slot = this.opts.mtu + 32;
+    const mtu = this.portMtus[port]!;
+    const slot = mtu + 32;
     const room = this.extraOff.length - this.extraCount;
-    const n = fragmentFrame(d, this.opts.mtu, this.extraBuf, this.extraUsed, slot, room, this.fragLens);
+    const n = fragmentFrame(d, mtu, this.extraBuf, this.extraUsed, slot, room, this.fragLens);
     if (n < 0) return this.drop(-n);
     for (let k = 0; k < n; k++) {
       const i = this.extraCount++;
@@ -590,7 +606,7 @@ export class Engine implements StatsSource {
 
   private arp(d: PacketDesc): number {
     if (!this.isVip(d.daddr)) return this.pass();
-    const n = arpReplyInPlace(d, this.opts.mac, 0);
+    const n = arpReplyInPlace(d, this.portMacs, d.port * 6);
     if (n < 0) return this.pass();
     this.decision.verdict = VERDICT_ARP;
     this.decision.txPort = d.port;
@@ -744,21 +760,23 @@ export class Engine implements StatsSource {
    * (again = true) is dropped if it is still unresolved, so nothing loops.
    */
   private xmitTo(d: PacketDesc, fwd: number, rip: number, rport: number, ds: number, connTag: number, again: boolean): number {
-    const mtu = this.opts.mtu;
     // __ip_vs_get_out_rt(): no route → "No route to ..." and the packet is dropped.
     if (!this.hop(ds, rip, fwd)) return this.drop(DROP_NO_ROUTE);
     const nh = this.neighbours.lookup(this.hopAddr);
     if (nh < 0) return this.unresolved(d, ds, connTag, again);
     const macs = this.neighbours.macs;
     let n: number;
+    // The MAC and MTU of the port the frame leaves by (the route's device in the kernel).
     const port = this.hopPort;
+    const mtu = this.portMtus[port]!;
+    const srcMacOff = port * 6;
     if (fwd === CONN_F_MASQ) {
-      n = xmitNatIn(d, rip, rport, this.opts.mac, 0, macs, nh * 6, mtu);
+      n = xmitNatIn(d, rip, rport, this.portMacs, srcMacOff, macs, nh * 6, mtu);
     } else if (fwd === CONN_F_TUNNEL) {
-      n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, mtu);
+      n = xmitTunnel(d, this.addr, rip, this.portMacs, srcMacOff, macs, nh * 6, mtu);
       if (n === -DROP_FRAG_NEEDED) return this.xmitFailed(d, DROP_FRAG_NEEDED, tunnelMtu(mtu));
     } else {
-      n = xmitRoute(d, this.opts.mac, 0, macs, nh * 6, mtu);
+      n = xmitRoute(d, this.portMacs, srcMacOff, macs, nh * 6, mtu);
     }
     if (n < 0) return this.xmitFailed(d, -n, mtu);
     // Only a frame longer than MTU + 14 can carry an IP packet over the MTU (fragmentFrame checks exactly).
@@ -831,14 +849,16 @@ export class Engine implements StatsSource {
     dec.svcSlot = dest && dest.svc ? dest.svc.slot : -1;
     if (d.proto === IPPROTO_TCP) conns.tcpTransition(cp, DIR_OUTPUT, d.tcpFlags);
     else conns.udpTransition(cp, true);
-    const n = xmitNatOut(d, t.vaddr[cp]!, t.vport[cp]!, this.opts.mac, 0, t.cmac, cp * 6, this.opts.mtu);
+    // Replies go back to the client by port 0 (outside), with its MAC and MTU.
+    const mtu = this.portMtus[0]!;
+    const n = xmitNatOut(d, t.vaddr[cp]!, t.vport[cp]!, this.portMacs, 0, t.cmac, cp * 6, mtu);
     if (n < 0) {
       conns.putTimer(cp);
-      return this.xmitFailed(d, -n, this.opts.mtu);
+      return this.xmitFailed(d, -n, mtu);
     }
     this.countPkt(ds, d.ipLen, true);
     conns.putTimer(cp);
-    if (d.len > this.opts.mtu + 14) return this.fragment(d, 0);
+    if (d.len > mtu + 14) return this.fragment(d, 0);
     return this.tx(0);
   }
 
@@ -858,7 +878,7 @@ export class Engine implements StatsSource {
       if (cp >= 0 && (t.flagsOf(cp) & CONN_F_FWD_MASK) === CONN_F_MASQ) {
         const ds = t.destOf(cp);
         this.fillConnDecision(cp, ds);
-        const n = icmpNatOut(d, e, t.vaddr[cp]!, t.vport[cp]!, this.opts.mac, 0, t.cmac, cp * 6);
+        const n = icmpNatOut(d, e, t.vaddr[cp]!, t.vport[cp]!, this.portMacs, 0, t.cmac, cp * 6);
         if (n < 0) return this.drop(-n);
         this.countPkt(ds, d.ipLen, true);
         return this.tx(0);
@@ -880,12 +900,13 @@ export class Engine implements StatsSource {
     const macs = this.neighbours.macs;
     let n: number;
     const port = this.hopPort;
+    const srcMacOff = port * 6;
     if (fwd === CONN_F_MASQ) {
-      n = icmpNatIn(d, e, rip, t.dport[cp]!, this.opts.mac, 0, macs, nh * 6);
+      n = icmpNatIn(d, e, rip, t.dport[cp]!, this.portMacs, srcMacOff, macs, nh * 6);
     } else if (fwd === CONN_F_TUNNEL) {
-      n = xmitTunnel(d, this.addr, rip, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
+      n = xmitTunnel(d, this.addr, rip, this.portMacs, srcMacOff, macs, nh * 6, this.portMtus[port]!);
     } else {
-      n = xmitRoute(d, this.opts.mac, 0, macs, nh * 6, this.opts.mtu);
+      n = xmitRoute(d, this.portMacs, srcMacOff, macs, nh * 6, this.portMtus[port]!);
     }
     // Relayed ICMP is never answered with another error.
     if (n < 0) return this.drop(-n);
@@ -929,7 +950,7 @@ export class Engine implements StatsSource {
     if (this.extraCount >= this.extraOff.length) return this.drop(DROP_NO_ROOM);
     const off = this.extraUsed;
     const n = writeIcmpError(this.extraBuf, off, b, inner, avail, d.icmpType, d.icmpCode, info, daddr,
-      this.opts.mac, 0, t.cmac, cp * 6, -1);
+      this.portMacs, 0, t.cmac, cp * 6, -1);
     if (n <= 0) return n < 0 ? this.drop(-n) : this.pass();
     // The relayed error is shorter than the frame that carried the tunnel error: write it in place.
     b.set(this.extraBuf.subarray(off, off + n), d.off);
