@@ -109,12 +109,16 @@ export class Datapath {
       const mac = Uint8Array.from(n.mac.split(':').map((h) => parseInt(h, 16)));
       this.neigh.setStatic(n.ip, mac);
     }
+    // Each port's own MAC and MTU: a frame leaving by the inside interface carries that
+    // interface's MAC and is checked against its MTU, as a router's would.
+    const portMacs = new Uint8Array(ios.length * 6);
+    ios.forEach((io, p) => portMacs.set(io.mac.subarray(0, 6), p * 6));
     this.engine = new Engine({
       maxConns: init.maxConns,
-      mac: ios[0]!.mac,
+      portMacs,
+      portMtus: ios.map((io) => io.mtu),
       addr: init.addr,
       neighbours: this.neigh,
-      mtu: ios[0]!.mtu,
       natPort: ios.length > 1 ? 1 : 0,
       ifaceNames: ios.map((io) => io.ifname),
       holder: this.neigh,
@@ -255,17 +259,9 @@ export class Datapath {
   private queue(v: number): void {
     const engine = this.engine;
     const d = engine.desc;
-    const u8 = this.slab.u8;
     const dec = engine.decision;
     if (v === VERDICT_TX || v === VERDICT_ARP) {
       const p = dec.txPort < this.ios.length ? dec.txPort : 0;
-      if (p !== 0 && v === VERDICT_TX) {
-        // The engine writes the outside MAC as source; a frame leaving by the inside interface
-        // carries that interface's MAC, as a router's would.
-        const mac = this.ios[p]!.mac;
-        const o = d.off + 6;
-        u8[o] = mac[0]!; u8[o + 1] = mac[1]!; u8[o + 2] = mac[2]!; u8[o + 3] = mac[3]!; u8[o + 4] = mac[4]!; u8[o + 5] = mac[5]!;
-      }
       const k = this.txCount[p]!;
       if (k < this.txOff[p]!.length) {
         this.txOff[p]![k] = d.off;
