@@ -19,6 +19,9 @@
 // Next hops: without routes (replay, tests) a dest's next hop is its own address, on port 0 (NAT:
 // natPort); with setRoutes() each dest gets its route's gateway and port, computed when the table
 // or the routes change (next-hop.ts), and a dest without a route drops its frames as `no_route`.
+// Ports: each has its own source MAC and MTU (options portMacs/portMtus, port-links.ts): a frame
+// is built, checked and fragmented for the port it leaves by; ICMP errors and ARP replies leave
+// by the port the frame came in on, NAT replies by port 0.
 // Configuration: applyTable(table) between batches. Counters: stats.buffers (SharedArrayBuffers)
 // and conns.destConns for another thread; serviceStats()/destCounters()/connections() here.
 //
