@@ -20,8 +20,8 @@
 // natPort); with setRoutes() each dest gets its route's gateway and port, computed when the table
 // or the routes change (next-hop.ts), and a dest without a route drops its frames as `no_route`.
 // Ports: each has its own source MAC and MTU (options portMacs/portMtus, port-links.ts): a frame
-// is built, checked and fragmented for the port it leaves by; ICMP errors and ARP replies leave
-// by the port the frame came in on, NAT replies by port 0.
+// is built, checked and fragmented for the port it leaves by; ICMP errors the engine makes and ARP
+// replies leave by the port the frame came in on, NAT replies and errors relayed to clients by port 0.
 // Configuration: applyTable(table) between batches. Counters: stats.buffers (SharedArrayBuffers)
 // and conns.destConns for another thread; serviceStats()/destCounters()/connections() here.
 //
