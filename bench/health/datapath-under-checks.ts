@@ -18,7 +18,7 @@
 // checks, none, ... so background load falls on both alike.
 //
 // Before measuring, a run waits until the table holds 1 + 1,000 dests (`uvsadm -L -n`) and the
-// start-up work (1,000 dests added one by one) has settled, then for the checks' warm-up; in mode
+// start-up work has settled, then for the checks' warm-up; in mode
 // `checks` it then requires, over 2 s, accepts at the listener from all 1,000 addresses, ≥ 900
 // accepts/s and no `Removing service` in uvs's log (otherwise the run fails): a check runs
 // delay_loop after the previous one ended, so slow checks (a busy CPU) show as < 1,000/s. Per trial (one offered rate, --secs s): forwarded frames
@@ -28,11 +28,13 @@
 // the trial; failed checks show as `Removing service` in uvs's log and are reported.
 //
 //   npm run build && flock /tmp/uvs-heavy.lock node dist/bench/health/datapath-under-checks.js \
-//     [--rates 200000,300000,0] [--secs 5] [--runs 3] [--rs 1000] [--warmup 6] [--modes checks,none[,checks-nice]] [--json FILE]
-// `checks-nice` (diagnostic): as `checks` with uvs's main thread reniced to 10 after start.
+//     [--rates 200000,300000,0] [--secs 5] [--runs 3] [--rs 1000] [--warmup 6] [--modes checks,none[,checks-equal]] [--json FILE]
+// `checks` runs uvs as shipped (its main thread lowers itself to nice 10 below the datapath worker);
+// `checks-equal` (diagnostic) runs it with `--main-nice 0`: both threads at the same priority.
 // Rate 0 means "as fast as the generator can".
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -41,6 +43,8 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { CLK_TCK, PpsTopology, ROOT, SINK_RS, VIP, cpuTicks, ensureGenerator, median, sh, sleep, stopChild, threadTicks } from '../io/pps-topology.js';
 import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+
+const execFileAsync = promisify(execFile);
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -108,8 +112,8 @@ class Listener {
 
 // ---- benchmark ---------------------------------------------------------------------------------
 
-type Mode = 'checks' | 'none' | 'checks-nice';
-const MODES: readonly Mode[] = ['checks', 'none', 'checks-nice'];
+type Mode = 'checks' | 'none' | 'checks-equal';
+const MODES: readonly Mode[] = ['checks', 'none', 'checks-equal'];
 
 interface Trial {
   mode: Mode;
@@ -189,8 +193,15 @@ class Bench {
     if (first !== 'listening') throw new Error(`listener: ${first}`);
   }
 
-  dests(sock: string): { udp: number; tcp: number } {
-    const out = this.topo.inNs(this.topo.ns.d, process.execPath, [UVSADM, '--socket', sock, '-L', '-n']);
+  /**
+   * Counts the dests in `uvsadm -L -n`. Asynchronous on purpose: this process drains uvs's stdout,
+   * and uvs writes its log synchronously; a blocking spawn here while uvs logs its start-up (1,000
+   * "no route" lines for the checked real servers, more than a pipe holds) deadlocks both until
+   * uvsadm's 60 s timeout.
+   */
+  async dests(sock: string): Promise<{ udp: number; tcp: number }> {
+    const { stdout: out } = await execFileAsync('ip', ['netns', 'exec', this.topo.ns.d, process.execPath, UVSADM, '--socket', sock, '-L', '-n'],
+      { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 30_000 });
     let udp = 0;
     let tcp = 0;
     let cur = '';
@@ -209,7 +220,8 @@ class Bench {
     this.log = '';
     this.removals = 0;
     const c = this.topo.spawnPinned('0', process.execPath, [UVS, 'run', '--iface', 'd0', '--inside-iface', 'd1', '--keepalived', conf,
-      '--socket', sock, '--metrics', METRICS, '--neigh', `${SINK_RS}=${this.topo.sMac}`, '--max-conns', '65536', '--log-level', 'info', '--batch', '64']);
+      '--socket', sock, '--metrics', METRICS, '--neigh', `${SINK_RS}=${this.topo.sMac}`, '--max-conns', '65536', '--log-level', 'info', '--batch', '64',
+      ...(mode === 'checks-equal' ? ['--main-nice', '0'] : [])]);
     this.uvs = c;
     const tStart = performance.now();
     let running = false;
@@ -231,13 +243,13 @@ class Bench {
     if (!running) throw new Error(`uvs run did not start:\n${this.log.slice(-3000)}`);
     let d = { udp: 0, tcp: 0 };
     for (let i = 0; i < 300; i++) {
-      try { d = this.dests(sock); } catch { /* socket not there yet */ }
+      try { d = await this.dests(sock); } catch { /* socket not there yet */ }
       if (d.udp === 1 && d.tcp === this.n) break;
       await sleep(100);
     }
     if (d.udp !== 1 || d.tcp !== this.n) throw new Error(`table never complete: ${d.udp} UDP, ${d.tcp} TCP dests\n${this.log.slice(-3000)}`);
     const tTable = performance.now();
-    // Start-up settles: 1,000 dests added one command at a time (each a table push to the worker and an nft update).
+    // Start-up settles: the health manager's first commands, the table push to the worker, the nft sets.
     const pid = c.pid!;
     let quiet = 0;
     for (let i = 0; i < 60 && quiet < 2; i++) {
@@ -248,11 +260,6 @@ class Bench {
     const tSettled = performance.now();
     process.stderr.write(`  start-up: table complete after ${((tTable - tStart) / 1000).toFixed(1)} s, settled after ${((tSettled - tStart) / 1000).toFixed(1)} s\n`);
     await sleep(this.warmupS * 1000);
-    if (mode === 'checks-nice') {
-      // Diagnostic mode: the main thread (health manager, control plane) at nice 10, so the
-      // datapath worker wins the shared CPU whenever both are runnable. Linux nice is per thread.
-      sh('renice', ['-n', '10', '-p', String(pid)]);
-    }
     if (mode !== 'none') {
       const a0 = await this.listener!.count();
       await sleep(2000);
