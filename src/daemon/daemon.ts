@@ -11,6 +11,8 @@
 //   difference between batches; the nft sets follow.
 //   priorities: with a datapath worker, the main thread lowers its own priority (--main-nice,
 //   default 10) so health checks and control never delay the datapath on a shared core.
+//   routes: read at start; changes are followed within a second (route-watch.ts), and SIGHUP
+//   re-reads them too.
 //   SIGHUP: re-read the rules / keepalived / marks files; if one is broken, say why and keep running
 //   as before; else change only what differs (services/dests edited in place keep their ids,
 //   counters and conns; with --keepalived, checkers that stay keep their state).
@@ -36,6 +38,7 @@ import { VipGuard, type GuardState } from '../io/vip-guard.js';
 import type { IoKind } from '../io/backend.js';
 import { datapathTable } from './datapath-table.js';
 import { readRoutes } from './routes.js';
+import { RouteWatch } from './route-watch.js';
 import { createLogger, type Logger } from './logging.js';
 import { parseListen, renderMetrics, serveMetrics } from './metrics.js';
 import { FLAG_PENDING, FLAG_STOP, FLAG_TRACE, type FromWorker, type Snapshot, type ToWorker, type TraceRecord, type WorkerInit, type WorkerReady } from './worker-protocol.js';
@@ -166,6 +169,9 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
   private guardChain: Promise<unknown> = Promise.resolve();
+  private routeWatch: RouteWatch | null = null;
+  /** The routes the worker has (JSON), so a route change that changes nothing uvs uses is ignored. */
+  private routesSent = '';
   /** The newest table not yet sent to the worker (changes of one event-loop turn go as one). */
   private unsentTable: VirtualServerTable | null = null;
   private exitResolve: (() => void) | null = null;
@@ -246,6 +252,7 @@ export class Daemon {
     }
     this.model.onChange((table) => this.tableChanged(table));
     this.lowerMainPriority();
+    this.watchRoutes();
     if (o.keepalived) await this.startHealth();
     await this.listenControl();
     if (o.metrics) {
@@ -581,6 +588,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.log.info({ code }, 'stopping');
       if (this.rateTimer) clearInterval(this.rateTimer);
+      this.routeWatch?.stop();
       if (this.health) await this.health.stop().catch(() => undefined);
       for (const c of this.traceClients) c.end();
       if (this.worker && !this.workerExited) {
@@ -613,9 +621,24 @@ export class Daemon {
     process.on('SIGHUP', () => this.toWorker({ type: 'routes', seq: ++this.seq, routes: this.readRoutes() }));
   }
 
+  /** Route and address changes in the namespace reach the datapath without a SIGHUP (route-watch.ts). */
+  private watchRoutes(): void {
+    this.routeWatch = new RouteWatch(() => {
+      const { routes, errors } = readRoutes(this.ifaces);
+      const json = JSON.stringify(routes);
+      if (json === this.routesSent) return;
+      this.routesSent = json;
+      for (const e of errors) this.log.warn({ err: e }, 'routes: entry skipped');
+      this.log.info({ routes: routes?.length ?? 0 }, routes ? 'routes changed: next hops looked up again' : 'routes changed: no IPv4 route uses the interfaces uvs drives; every real server is treated as on-link');
+      this.toWorker({ type: 'routes', seq: ++this.seq, routes });
+    });
+    this.routeWatch.start();
+  }
+
   /** The namespace's IPv4 routes for the driven interfaces (routes.ts); null: every dest on-link. */
   private readRoutes(): NonNullable<WorkerInit['routes']> | null {
     const { routes, errors } = readRoutes(this.ifaces);
+    this.routesSent = JSON.stringify(routes);
     for (const e of errors) this.log.warn({ err: e }, 'routes: entry skipped');
     if (routes) this.log.info({ routes: routes.length }, 'routes read: real servers are reached through their route\'s gateway');
     else this.log.warn({ ifaces: this.ifaces }, 'no IPv4 route uses the interfaces uvs drives: every real server is treated as on-link');

@@ -6,8 +6,9 @@
 // NAT service 10.0.9.100:5353/udp → 10.3.0.11:8080. The router sends the replies back to the
 // director (route to 10.0.9.0/24 via 10.2.0.2), which rewrites them to the VIP. At start the director
 // has no route to 10.3.0.0/24: the dest is added, one warning is logged, frames drop as no_route.
-// After `ip route add 10.3.0.0/24 via 10.2.0.1` and SIGHUP the traffic flows, the neighbour table
-// holds the router (10.2.0.1), never the RIP.
+// After `ip route add 10.3.0.0/24 via 10.2.0.1` (no SIGHUP: uvs follows route changes) the traffic
+// flows, the neighbour table holds the router (10.2.0.1), never the RIP; the route deleted, frames
+// drop again; SIGHUP re-reads the routes as well.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,17 +66,40 @@ describe.runIf(isRoot())('uvs run, an off-link NAT real server behind a router (
     expect(st.neighbours.map((n) => n.ip)).not.toContain('10.2.0.1');
   });
 
-  it('a route via the router, then SIGHUP: the answers come back from the VIP; ARP resolved the router, not the RIP', async () => {
+  const waitLog = async (text: string, from: number): Promise<void> => {
+    for (let i = 0; i < 60 && !director!.log().slice(from).includes(text); i++) await sleep(50);
+    expect(director!.log().slice(from)).toContain(text);
+  };
+
+  it('a route via the router, no SIGHUP: uvs follows within a second; the answers come back from the VIP; ARP resolved the router, not the RIP', async () => {
+    const from = director!.log().length;
     lab.exec(dir, 'ip', ['route', 'add', '10.3.0.0/24', 'via', '10.2.0.1']);
-    const before = director!.log().split('routes read').length;
-    director!.child.kill('SIGHUP');
-    for (let i = 0; i < 50 && director!.log().split('routes read').length === before; i++) await sleep(50);
-    expect(director!.log().split('routes read').length).toBe(before + 1);
+    await waitLog('routes changed: next hops looked up again', from);
     await sleep(100); // the worker applies the routes between batches
     expect(client(3)).toEqual(['rs1:ping', 'rs1:ping', 'rs1:ping']);
     let st = await status();
     for (let i = 0; i < 40 && !st.neighbours.some((n) => n.ip === '10.2.0.1'); i++) { await sleep(100); st = await status(); }
     expect(st.neighbours.find((n) => n.ip === '10.2.0.1')?.state).toBe('REACHABLE');
     expect(st.neighbours.map((n) => n.ip)).not.toContain('10.3.0.11');
+  });
+
+  it('the route deleted: frames drop as no_route again', async () => {
+    const from = director!.log().length;
+    const before = (await status()).counters.drops.no_route ?? 0;
+    lab.exec(dir, 'ip', ['route', 'del', '10.3.0.0/24', 'via', '10.2.0.1']);
+    await waitLog('routes changed', from);
+    await sleep(100);
+    expect(client(1)).toEqual(['ERR timeout']);
+    expect((await status()).counters.drops.no_route).toBeGreaterThan(before);
+  });
+
+  it('SIGHUP re-reads the routes too', async () => {
+    lab.exec(dir, 'ip', ['route', 'add', '10.3.0.0/24', 'via', '10.2.0.1']);
+    const before = director!.log().split('routes read').length;
+    director!.child.kill('SIGHUP');
+    for (let i = 0; i < 50 && director!.log().split('routes read').length === before; i++) await sleep(50);
+    expect(director!.log().split('routes read').length).toBe(before + 1);
+    await sleep(100);
+    expect(client(2)).toEqual(['rs1:ping', 'rs1:ping']);
   });
 });
