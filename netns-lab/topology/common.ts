@@ -16,6 +16,10 @@ export function buildFront(opts: TopologyOptions): FrontParts {
   const client = emptyNode(p, 'client', 'client');
   client.ifaces.push({ name: 'eth0', addrs: [`${LAB_NET.client}/24`] });
   client.routes.push(['default', 'via', LAB_NET.routerOutside]);
+  // The client is a load generator: with one connection per request (wrk -H 'Connection: close')
+  // the default 28k ports sit in TIME_WAIT after a few seconds and every path then measures port
+  // exhaustion (≈ 500 conns/s), not the balancer. Wider range, and TIME_WAIT ports reused.
+  client.sysctls.push(['net.ipv4.ip_local_port_range', '1024 65535'], ['net.ipv4.tcp_tw_reuse', '1']);
 
   const router = emptyNode(p, 'router', 'router');
   router.ifaces.push({ name: 'eth0', addrs: [`${LAB_NET.routerOutside}/24`] });

@@ -34,6 +34,9 @@ describe.skipIf(!isRoot)('netns-lab topologies (root)', () => {
     expect(rs1.addrs).toEqual(['10.0.0.11']);
     expect(rs1.vipOnLo).toBe(true);
     expect(s.nodes.find((n) => n.name === 'client')!.addrs).toEqual(['10.9.0.2']);
+    // The client is set up as a load generator (one connection per request must not run out of ports).
+    expect(inNode(st, 'client', 'sysctl', ['-n', 'net.ipv4.ip_local_port_range']).stdout.trim().split(/\s+/)).toEqual(['1024', '65535']);
+    expect(inNode(st, 'client', 'sysctl', ['-n', 'net.ipv4.tcp_tw_reuse']).stdout.trim()).toBe('1');
     // The switch is a bridge inside its own namespace, never in the root namespace.
     expect(run('ip', ['-n', 'uvs-t-lab-switch', 'link', 'show', 'br0']).code).toBe(0);
     expect(run('ip', ['link', 'show', 'br0']).stdout).not.toContain('br0');
