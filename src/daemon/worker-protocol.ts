@@ -36,7 +36,7 @@ export const FLAG_TRACE = 2;
 export type ToWorker =
   | { type: 'table'; table: VirtualServerTable; seq: number }
   | { type: 'snapshot'; seq: number; conns: boolean }
-  /** Routes read again (SIGHUP): each dest's next hop is looked up again. No answer (seq only
+  /** Routes read again (a change in the namespace, or SIGHUP): each dest's next hop is looked up again. No answer (seq only
    * keeps every message the same shape). */
   | { type: 'routes'; seq: number; routes: Route[] | null };
 
