@@ -39,7 +39,7 @@ import type { IoKind } from '../io/backend.js';
 import { datapathTable } from './datapath-table.js';
 import { readRoutes } from './routes.js';
 import { RouteWatch } from './route-watch.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, droppedLogLines, type Logger } from './logging.js';
 import { parseListen, renderMetrics, serveMetrics } from './metrics.js';
 import { FLAG_PENDING, FLAG_STOP, FLAG_TRACE, type FromWorker, type Snapshot, type ToWorker, type TraceRecord, type WorkerInit, type WorkerReady } from './worker-protocol.js';
 
@@ -608,6 +608,7 @@ export class Daemon {
         this.server.close();
         try { unlinkSync(this.opts.socket); } catch { /* gone */ }
       }
+      if (droppedLogLines()) this.log.warn({ dropped: droppedLogLines() }, 'log lines were dropped: stderr was not read fast enough');
       process.exitCode = code;
       this.exitResolve?.();
     })();
