@@ -189,10 +189,7 @@ export interface ResolvedOptions {
   maxConns: number;
   maxServices: number;
   maxDests: number;
-  /** Port 0's MAC and MTU (the single-port values); per port: Engine.links. */
-  mac: Uint8Array;
   addr: number;
-  mtu: number;
   natPort: number;
   ifaceNames: string[];
   connReuseMode: number;
@@ -215,9 +212,7 @@ function xorshift(seed: number): () => number {
 export class Engine implements StatsSource {
   readonly opts: ResolvedOptions;
   readonly model: AppliedModel;
-  /** Source MAC and MTU by port. */
-  readonly links: PortLinks;
-  /** links.macs / links.mtus, held directly for the hot path. */
+  /** Source MAC (6 bytes each, port p at p*6) and IP MTU by port (port-links.ts). */
   private readonly portMacs: Uint8Array;
   private readonly portMtus: Int32Array;
   /** The director's address as int32 (never boxed). */
@@ -267,16 +262,14 @@ export class Engine implements StatsSource {
   private hopPort: number;
 
   constructor(o: EngineOptions = {}) {
-    this.links = new PortLinks(o);
-    this.portMacs = this.links.macs;
-    this.portMtus = this.links.mtus;
+    const links = new PortLinks(o);
+    this.portMacs = links.macs;
+    this.portMtus = links.mtus;
     this.opts = {
       maxConns: o.maxConns ?? 1 << 20,
       maxServices: o.maxServices ?? 1024,
       maxDests: o.maxDests ?? 8192,
-      mac: this.links.mac(0),
       addr: (o.addr ?? 0) >>> 0,
-      mtu: this.portMtus[0]!,
       natPort: o.natPort ?? 0,
       ifaceNames: o.ifaceNames ?? [],
       connReuseMode: o.connReuseMode ?? 1,
