@@ -37,7 +37,8 @@ import { parseIPv4 } from '../model/ipv4.js';
 import { VipGuard, type GuardState } from '../io/vip-guard.js';
 import type { IoKind } from '../io/backend.js';
 import { datapathTable } from './datapath-table.js';
-import { readRoutes } from './routes.js';
+import { readRoutes, type RouteRead } from './routes.js';
+import type { Route } from '../engine/next-hop.js';
 import { RouteWatch } from './route-watch.js';
 import { createLogger, droppedLogLines, type Logger } from './logging.js';
 import { parseListen, renderMetrics, serveMetrics } from './metrics.js';
@@ -281,7 +282,7 @@ export class Daemon {
     const init: WorkerInit & { uvsDatapath: true } = {
       ifaces: this.ifaces, io: o.io, mode: o.mode, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
       table: this.forwardedPart(this.model.snapshot()), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
-      routes: this.readRoutes(),
+      routes: this.useRoutes(readRoutes(this.ifaces), 'start'),
     };
     const w: DatapathHandle = o.io === 'pcap' ? new InlineDatapath(init) : new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: init });
     this.worker = w;
@@ -619,30 +620,29 @@ export class Daemon {
     process.on('SIGTERM', () => void this.stop(0));
     process.on('SIGINT', () => void this.stop(0));
     process.on('SIGHUP', () => void this.reload());
-    process.on('SIGHUP', () => this.toWorker({ type: 'routes', seq: ++this.seq, routes: this.readRoutes() }));
+    process.on('SIGHUP', () => this.toWorker({ type: 'routes', seq: ++this.seq, routes: this.useRoutes(readRoutes(this.ifaces), 'SIGHUP') }));
   }
 
   /** Route and address changes in the namespace reach the datapath without a SIGHUP (route-watch.ts). */
   private watchRoutes(): void {
     this.routeWatch = new RouteWatch(() => {
-      const { routes, errors } = readRoutes(this.ifaces);
-      const json = JSON.stringify(routes);
-      if (json === this.routesSent) return;
-      this.routesSent = json;
-      for (const e of errors) this.log.warn({ err: e }, 'routes: entry skipped');
-      this.log.info({ routes: routes?.length ?? 0 }, routes ? 'routes changed: next hops looked up again' : 'routes changed: no IPv4 route uses the interfaces uvs drives; every real server is treated as on-link');
-      this.toWorker({ type: 'routes', seq: ++this.seq, routes });
+      const read = readRoutes(this.ifaces);
+      if (JSON.stringify(read.routes) === this.routesSent) return; // nothing uvs uses changed
+      this.toWorker({ type: 'routes', seq: ++this.seq, routes: this.useRoutes(read, 'changed') });
     });
     this.routeWatch.start();
   }
 
-  /** The namespace's IPv4 routes for the driven interfaces (routes.ts); null: every dest on-link. */
-  private readRoutes(): NonNullable<WorkerInit['routes']> | null {
-    const { routes, errors } = readRoutes(this.ifaces);
+  /**
+   * The routes the worker is about to get (routes.ts; null: every dest on-link): remembered for
+   * the route watch, logged once with why they were read (start, SIGHUP, changed).
+   */
+  private useRoutes(read: RouteRead, why: 'start' | 'SIGHUP' | 'changed'): Route[] | null {
+    const { routes, errors } = read;
     this.routesSent = JSON.stringify(routes);
     for (const e of errors) this.log.warn({ err: e }, 'routes: entry skipped');
-    if (routes) this.log.info({ routes: routes.length }, 'routes read: real servers are reached through their route\'s gateway');
-    else this.log.warn({ ifaces: this.ifaces }, 'no IPv4 route uses the interfaces uvs drives: every real server is treated as on-link');
+    if (routes) this.log.info({ routes: routes.length, why }, 'routes read: real servers are reached through their route\'s gateway');
+    else this.log.warn({ ifaces: this.ifaces, why }, 'no IPv4 route uses the interfaces uvs drives: every real server is treated as on-link');
     return routes;
   }
 }
