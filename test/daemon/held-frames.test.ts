@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { PacketIo } from '../../src/io/backend.js';
-import { MemoryIo } from '../../src/io/memory.js';
+import type { MemoryIo } from '../../src/io/memory.js';
+import { memoryPort } from './memory-port.js';
 import { Datapath } from '../../src/daemon/datapath-worker.js';
 import type { WorkerInit } from '../../src/daemon/worker-protocol.js';
 import { parseRulesFile } from '../../src/control/rules-file.js';
@@ -19,12 +20,6 @@ const RS_MAC = '02:00:00:00:00:11';
 const DIP = '10.0.0.2';
 const VIP = '10.0.0.100';
 const CLIENT = '192.0.2.10';
-
-export function memoryPort(name: string, macText: string): { mem: MemoryIo; io: PacketIo } {
-  const mem = new MemoryIo(name, Uint8Array.from(macText.split(':').map((h) => parseInt(h, 16))));
-  // The loop only needs recv/send/stats/close and the interface facts.
-  return { mem, io: Object.assign(mem, { ifindex: 1, onReadable: () => undefined }) as unknown as PacketIo };
-}
 
 export function counted(e: Engine): { drops: Record<string, number>; verdicts: Record<string, number> } {
   const drops: Record<string, number> = {};
