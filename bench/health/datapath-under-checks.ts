@@ -194,10 +194,10 @@ class Bench {
   }
 
   /**
-   * Counts the dests in `uvsadm -L -n`. Asynchronous on purpose: this process drains uvs's stdout,
-   * and uvs writes its log synchronously; a blocking spawn here while uvs logs its start-up (1,000
-   * "no route" lines for the checked real servers, more than a pipe holds) deadlocks both until
-   * uvsadm's 60 s timeout.
+   * Counts the dests in `uvsadm -L -n`. Asynchronous on purpose: this process drains uvs's log
+   * pipe, and while a blocking spawn here waited for uvsadm, uvs's start-up log (1,000 "no route"
+   * lines for the checked real servers, more than a pipe holds) filled it; with uvs's old
+   * synchronous logging that deadlocked both until uvsadm's 60 s timeout (now uvs would drop lines).
    */
   async dests(sock: string): Promise<{ udp: number; tcp: number }> {
     const { stdout: out } = await execFileAsync('ip', ['netns', 'exec', this.topo.ns.d, process.execPath, UVSADM, '--socket', sock, '-L', '-n'],
