@@ -27,6 +27,7 @@ import { type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLK_TCK, FWD, PpsTopology, ROOT, cpuTicks, ensureGenerator, median, stopChild, waitFor } from './io/pps-topology.js';
+import { teardownOnExit } from './teardown-on-exit.js';
 
 const topo = new PpsTopology(`uvs-b-io-${process.pid % 10000}`);
 const NS = topo.ns;
@@ -44,7 +45,6 @@ const SINK_DROP = arg('--sink-drop', 'ingress');
 if (SINK_DROP !== 'ingress' && SINK_DROP !== 'stack') throw new Error(`--sink-drop: ingress or stack, got '${SINK_DROP}'`);
 
 const inNs = (ns: string, cmd: string, args: string[], input?: string) => topo.inNs(ns, cmd, args, input);
-const teardown = () => topo.teardown();
 const sinkRx = () => topo.sinkRx();
 const blockKernel = (on: boolean) => topo.blockKernel(on);
 const spawnPinned = (cpu: string, cmd: string, args: string[]) => topo.spawnPinned(cpu, cmd, args);
@@ -115,17 +115,21 @@ interface Trial { rate: number; sent: number; fwd: number; pps: number; loss: nu
 
 const gen = (_dMac: string, rate: number) => topo.gen(rate, SECS);
 
+const tmp = join(ROOT, 'bench', 'out', `pps-${process.pid}`);
+// Runs once, from the finally below or however else the process ends (signal, EPIPE, crash).
+const teardown = teardownOnExit('pps', () => {
+  topo.teardown();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
 async function main(): Promise<void> {
   ensureGenerator();
-  const tmp = join(ROOT, 'bench', 'out', `pps-${process.pid}`);
   mkdirSync(tmp, { recursive: true });
-  topo.setup();
-  if (SINK_DROP === 'ingress') topo.sinkDropAtIngress();
-  const ctx = { dMac: topo.dMac, sMac: topo.sMac, tmp };
   const results: Record<string, Record<string, Trial[]>> = {};
-  const onSignal = () => { teardown(); process.exit(130); };
-  process.on('SIGINT', onSignal);
   try {
+    topo.setup();
+    if (SINK_DROP === 'ingress') topo.sinkDropAtIngress();
+    const ctx = { dMac: topo.dMac, sMac: topo.sMac, tmp };
     // Runs are interleaved (run 1 of every forwarder, then run 2, ...) so that background load on
     // a shared machine falls on all forwarders alike.
     for (let run = 0; run < RUNS; run++) {
@@ -157,7 +161,6 @@ async function main(): Promise<void> {
     }
   } finally {
     teardown();
-    rmSync(tmp, { recursive: true, force: true });
   }
   // Report: medians over the runs. "offered" is what the generator actually sent per second (on a
   // loaded machine it may fall short of the target rate).

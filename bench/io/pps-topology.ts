@@ -97,6 +97,8 @@ export async function stopChild(child: ChildProcess, ms = 3000): Promise<void> {
 
 export class PpsTopology {
   readonly ns: { g: string; d: string; s: string };
+  /** Every process spawnPinned started, killed by PID in teardown (before the namespace sweep). */
+  private readonly children: ChildProcess[] = [];
   dMac = '';
   sMac = '';
 
@@ -129,8 +131,11 @@ export class PpsTopology {
     this.sMac = this.inNs(s, 'cat', ['/sys/class/net/s0/address']).trim();
   }
 
-  /** Kills whatever runs inside and deletes the namespaces; safe to call twice. */
+  /** Kills the processes it started (by PID) and whatever else runs inside, deletes the namespaces; safe to call twice. */
   teardown(): void {
+    for (const c of this.children) {
+      if (c.pid && c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
     for (const ns of Object.values(this.ns)) destroyNamespace(ns);
   }
 
@@ -155,7 +160,9 @@ export class PpsTopology {
 
   /** A process in the director namespace pinned to `cpu` (ip netns exec and taskset exec, so its pid is the command's). */
   spawnPinned(cpu: string, cmd: string, args: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.ns.d, 'taskset', '-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('ip', ['netns', 'exec', this.ns.d, 'taskset', '-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(c);
+    return c;
   }
 
   /** Offers `rate` frames/s (0 = as fast as it can) for `secs` s from CPU 1; returns what it sent. */
