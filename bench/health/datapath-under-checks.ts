@@ -43,6 +43,7 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { CLK_TCK, PpsTopology, ROOT, SINK_RS, VIP, cpuTicks, ensureGenerator, median, sh, sleep, stopChild, threadTicks } from '../io/pps-topology.js';
 import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+import { teardownOnExit } from '../teardown-on-exit.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -337,9 +338,8 @@ async function main(): Promise<void> {
   if (!existsSync(UVS)) throw new Error('build first: npm run build');
   ensureGenerator();
   const b = new Bench(n, secs, warmupS);
-  const onSignal = () => { b.teardown(); process.exit(130); };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Runs once, from the finally below or however else the process ends (signal, EPIPE, crash).
+  const teardown = teardownOnExit('datapath-under-checks', () => b.teardown());
   const trials: Trial[] = [];
   const started = new Date().toISOString();
   try {
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    b.teardown();
+    teardown();
   }
   const lines = [
     `datapath under health checks: ${n} real servers, TCP_CHECK every 1 s vs none; ${runs} runs x ${secs} s per rate (median)`,

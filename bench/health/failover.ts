@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+import { teardownOnExit } from '../teardown-on-exit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const UVS = join(ROOT, 'dist', 'src', 'cli', 'uvs.js');
@@ -94,9 +95,20 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+let tmp: string | null = null;
+// Everything this bench made, by PID and by name; runs once, from main's finally or however else
+// the process ends (signal, EPIPE, crash).
+const teardown = teardownOnExit('failover', () => {
+  for (const c of children) {
+    if (c.pid && c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  for (const ns of namespaces) destroyNamespace(ns);
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
-  const tmp = mkdtempSync(join(tmpdir(), 'uvs-b-health-'));
+  tmp = mkdtempSync(join(tmpdir(), 'uvs-b-health-'));
   const clientFile = join(tmp, 'client.mjs');
   writeFileSync(clientFile, CLIENT);
   const rsNs: string[] = [];
@@ -207,9 +219,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const c of children) await killWait(c);
-    for (const ns of namespaces) destroyNamespace(ns);
-    rmSync(tmp, { recursive: true, force: true });
+    teardown();
   }
   const summary: Record<string, unknown> = {};
   for (const mode of ['remove', 'inhibit', 'none'] as Mode[]) {
