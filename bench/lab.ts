@@ -20,6 +20,8 @@ import { run as runCmd } from '../netns-lab/exec.js';
 import type { LabMode } from '../netns-lab/topology/index.js';
 import { runWrk, type WrkResult } from './lab/wrk.js';
 import { startHaproxy, startNftDnat, startNodeProxy, type Peer } from './lab/peers.js';
+import { removeLabNow } from './lab/remove-lab-now.js';
+import { teardownOnExit } from './teardown-on-exit.js';
 
 const PORT = 80;
 
@@ -191,6 +193,11 @@ export async function run(argv: string[]): Promise<number> {
   const labs = new Map<LabKey, { st: LabState; stateDir: string }>();
   const failed = new Map<string, string>();
   const usedLabs = [...new Set(cells.map((c) => c.lab))];
+  // If the process ends before the finally below (signal, EPIPE, crash), the labs are removed by
+  // name at once; after the finally's graceful down() this finds nothing left.
+  const teardown = teardownOnExit('uvs bench lab', () => {
+    for (const key of usedLabs) removeLabNow(labPaths(LABS[key].name));
+  });
   try {
     for (const key of usedLabs) {
       const l = LABS[key];
@@ -239,6 +246,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     for (const key of usedLabs) await down(labPaths(LABS[key].name));
+    teardown();
   }
   for (const row of rows) {
     for (const w of workloads) {
