@@ -8,10 +8,12 @@
 // tinybench, medians of tinybench's per-task medians over --runs runs.
 //   node dist/bench/io/addon.bench.js [--runs 3] [--time 300]
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { loadNative } from '../../src/io/afpacket.js';
+import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+import { teardownOnExit } from '../teardown-on-exit.js';
 
 const NS = `uvs-b-io-addon-${process.pid % 10000}`;
 
@@ -62,19 +64,31 @@ async function inside(): Promise<void> {
   }
 }
 
-function outside(): void {
+async function outside(): Promise<void> {
+  let child: ChildProcess | null = null;
+  // Runs once, from the finally below or however else the process ends (signal, EPIPE, crash).
+  const teardown = teardownOnExit('addon.bench', () => {
+    if (child?.pid && child.exitCode === null && child.signalCode === null) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+    destroyNamespace(NS);
+  });
   const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  sh(['netns', 'add', NS]);
   try {
+    sh(['netns', 'add', NS]);
     sh(['-n', NS, 'link', 'add', 'ba0', 'type', 'veth', 'peer', 'name', 'ba1']);
     sh(['-n', NS, 'link', 'set', 'ba0', 'up']);
     sh(['-n', NS, 'link', 'set', 'ba1', 'up']);
-    const out = execFileSync('ip', ['netns', 'exec', NS, process.execPath, fileURLToPath(import.meta.url), '--inside', ...process.argv.slice(2)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    // Asynchronous, so that a signal or EPIPE is handled (teardown) while the inner run goes on.
+    const c = spawn('ip', ['netns', 'exec', NS, process.execPath, fileURLToPath(import.meta.url), '--inside', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = c;
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const code = await new Promise<number | null>((resolve, reject) => { c.on('error', reject); c.on('close', resolve); });
+    if (code !== 0) throw new Error(`the run inside ${NS} exited ${code}`);
     process.stdout.write(out);
   } finally {
-    sh(['netns', 'del', NS]);
+    teardown();
   }
 }
 
 if (process.argv.includes('--inside')) await inside();
-else outside();
+else await outside();
