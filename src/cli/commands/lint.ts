@@ -12,6 +12,7 @@ import { applyKeepalived } from '../../control/keepalived/apply.js';
 import { parseMarkRules } from '../../control/marks.js';
 import { SystemResolver } from '../../control/names.js';
 import { formatIPv4 } from '../../model/ipv4.js';
+import { formatHelp, wantsHelp } from '../help.js';
 
 export type LintFormat = 'ipvsadm' | 'keepalived' | 'marks';
 
@@ -66,19 +67,40 @@ export function lintText(text: string, file: string, format: LintFormat | null):
 
 const USAGE = 'Usage: uvs lint [--format ipvsadm|keepalived|marks] FILE\n';
 
+/** The options run() accepts (each takes a value); FILE is the one positional argument. */
+export const LINT_VALUE_FLAGS: ReadonlySet<string> = new Set(['--format']);
+
+export const HELP = formatHelp(USAGE.trimEnd(), [
+  { flag: '--format ipvsadm|keepalived|marks', text: 'the kind of FILE: ipvsadm -S rules, keepalived.conf or iptables-save MARK rules (default: guessed from the content)' },
+], [
+  'Loads FILE as `uvs run` would and prints the resulting table as `ipvsadm -S -n` (marks: one line per rule),',
+  'then every problem as file:line: message on stderr. Exit 0 when clean, 1 when a problem was found, 2 on usage.',
+]);
+
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   let format: LintFormat | null = null;
   let file: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--format' || a.startsWith('--format=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      if (!LINT_VALUE_FLAGS.has(name)) {
+        process.stderr.write(`uvs lint: unexpected argument '${a}'\n${USAGE}`);
+        return 2;
+      }
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      // --format is the only option.
       if (v !== 'ipvsadm' && v !== 'keepalived' && v !== 'marks') {
         process.stderr.write(`uvs lint: unknown format '${v ?? ''}'\n${USAGE}`);
         return 2;
       }
       format = v;
-    } else if (file === null && !a.startsWith('--')) file = a;
+    } else if (file === null) file = a;
     else {
       process.stderr.write(`uvs lint: unexpected argument '${a}'\n${USAGE}`);
       return 2;

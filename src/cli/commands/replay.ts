@@ -11,7 +11,7 @@
 // expire_quiescent_template, sloppy_tcp), --summary (counts on stderr).
 
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Clock } from '../../engine/clock.js';
 import { Engine, ENGINE_DROP_NAMES, VERDICT_ARP, VERDICT_NAMES, VERDICT_TX } from '../../engine/engine.js';
 import { TEMPLATE_HIT, TEMPLATE_NEW } from '../../engine/persistence.js';
@@ -21,11 +21,43 @@ import { FWD_NAMES } from '../../model/constants.js';
 import { parseIPv4 } from '../../model/ipv4.js';
 import { PacketDesc } from '../../packet/packet-desc.js';
 import { PcapWriter, readCapture } from '../../io/pcapfile.js';
+import { formatHelp, wantsHelp } from '../help.js';
 
-const USAGE = 'Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--iface NAME] [--max-conns N] [--seed N] [--mtu N] [--sysctl NAME=VALUE ...] [--summary]';
+const USAGE = `Usage: uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl]
+                  [--mac DIRECTOR_MAC] [--neigh IP=MAC ...] [--addr IP] [--iface NAME] [--max-conns N]
+                  [--seed N] [--mtu N] [--sysctl NAME=VALUE ...] [--summary]`;
 
 /** Default director MAC when --mac is not given. */
 export const DEFAULT_DIRECTOR_MAC = '02:00:00:00:00:01';
+const DEFAULT_MAX_CONNS = 1 << 16;
+const DEFAULT_SEED = 1;
+const DEFAULT_MTU = 1500;
+const SYSCTL_DEFAULTS: Readonly<Record<string, number>> = { conn_reuse_mode: 1, expire_nodest_conn: 0, expire_quiescent_template: 0, sloppy_tcp: 0 };
+
+/** What replay() accepts (node:util parseArgs options; the flags are `--` + each key). */
+export const REPLAY_OPTIONS = {
+  rules: { type: 'string' }, marks: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
+  decisions: { type: 'string' }, mac: { type: 'string' }, neigh: { type: 'string', multiple: true },
+  addr: { type: 'string' }, iface: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
+  summary: { type: 'boolean' }, sysctl: { type: 'string', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+export const HELP = formatHelp(USAGE, [
+  { flag: '--rules FILE', text: 'ipvsadm -S rules (required)' },
+  { flag: '--marks FILE', text: 'iptables-save mangle MARK rules for fwmark services (default: none)' },
+  { flag: '--in IN.pcap', text: 'the capture to replay, pcap or pcapng; its timestamps are the engine\'s clock (required)' },
+  { flag: '--out OUT.pcap', text: 'write the frames the engine sends (rewritten, ARP replies, ICMP errors) (default: not written)' },
+  { flag: '--decisions OUT.jsonl', text: 'write one JSON decision per input frame (default: not written)' },
+  { flag: '--mac DIRECTOR_MAC', text: `the director's MAC (default ${DEFAULT_DIRECTOR_MAC})` },
+  { flag: '--neigh IP=MAC', text: 'a next-hop MAC, repeatable (default: 02:00 then the 4 bytes of the IP)' },
+  { flag: '--addr IP', text: 'the director\'s own address: TUN outer source, ICMP errors not about a VIP (required with Tunnel dests)' },
+  { flag: '--iface NAME', text: 'the capture\'s interface name, for -i in mark rules (default: none)' },
+  { flag: '--max-conns N', text: `connection table size, 1..${1 << 26} (default ${DEFAULT_MAX_CONNS})` },
+  { flag: '--seed N', text: `connection hash and random scheduler seed (default ${DEFAULT_SEED})` },
+  { flag: '--mtu N', text: `the MTU frames are held to, 68..65535 (default ${DEFAULT_MTU})` },
+  { flag: '--sysctl NAME=VALUE', text: `an IPVS sysctl, repeatable: ${Object.entries(SYSCTL_DEFAULTS).map(([k, v]) => `${k} (default ${v})`).join(', ')}` },
+  { flag: '--summary', text: 'print frame, verdict and drop counts on stderr at the end (default: off)' },
+]);
 const HEADROOM = 64;
 const CONN_WORDS = ['none', 'new', 'hit'];
 const VERDICT_JSON = VERDICT_NAMES.map((n) => JSON.stringify(n));
@@ -98,12 +130,7 @@ export async function replay(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: {
-        rules: { type: 'string' }, marks: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
-        decisions: { type: 'string' }, mac: { type: 'string' }, neigh: { type: 'string', multiple: true },
-        addr: { type: 'string' }, iface: { type: 'string' }, 'max-conns': { type: 'string' }, seed: { type: 'string' }, mtu: { type: 'string' },
-        summary: { type: 'boolean' }, sysctl: { type: 'string', multiple: true },
-      },
+      options: REPLAY_OPTIONS,
       strict: true, allowPositionals: false,
     }));
   } catch (err) {
@@ -122,11 +149,11 @@ export async function replay(argv: string[]): Promise<number> {
     if (a === null) fail(`--addr '${String(values.addr)}': expected an IPv4 address`);
     addr = a;
   }
-  const maxConns = intOpt(values['max-conns'] as string | undefined, 'max-conns', 1, 1 << 26, 1 << 16);
-  const seed = intOpt(values.seed as string | undefined, 'seed', 0, 0xffffffff, 1);
-  const mtu = intOpt(values.mtu as string | undefined, 'mtu', 68, 65535, 1500);
+  const maxConns = intOpt(values['max-conns'] as string | undefined, 'max-conns', 1, 1 << 26, DEFAULT_MAX_CONNS);
+  const seed = intOpt(values.seed as string | undefined, 'seed', 0, 0xffffffff, DEFAULT_SEED);
+  const mtu = intOpt(values.mtu as string | undefined, 'mtu', 68, 65535, DEFAULT_MTU);
   const neigh = parseNeigh((values.neigh as string[] | undefined) ?? []);
-  const sysctl: Record<string, number> = { conn_reuse_mode: 1, expire_nodest_conn: 0, expire_quiescent_template: 0, sloppy_tcp: 0 };
+  const sysctl: Record<string, number> = { ...SYSCTL_DEFAULTS };
   for (const kv of (values.sysctl as string[] | undefined) ?? []) {
     const m = /^([a-z_]+)=(\d+)$/.exec(kv);
     if (!m || !(m[1]! in sysctl)) fail(`--sysctl '${kv}': expected NAME=NUMBER with NAME one of ${Object.keys(sysctl).join(', ')}`);
@@ -224,6 +251,10 @@ export async function replay(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   try {
     return await replay(argv);
   } catch (err) {

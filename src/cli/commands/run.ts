@@ -2,15 +2,41 @@
 // (src/daemon/daemon.ts), which runs until SIGTERM/SIGINT; SIGHUP re-reads the rules, keepalived
 // and marks files (a broken one is refused and the running table kept).
 //
-//   uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
-//           [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT]
-//           [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--main-nice N] [--log-level LEVEL]
+// USAGE below is what an option error prints; `uvs run --help` prints HELP: what each option does
+// and its default.
 
 import { Daemon, defaultOptions, loadEngineNames, type RunOptions } from '../../daemon/daemon.js';
+import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
+import { formatHelp, wantsHelp } from '../help.js';
 
-export const USAGE = 'Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT] [--afpacket-mode ring|ringrx|mmsg] [--batch N] [--neigh IP=MAC ...] [--main-nice N] [--log-level LEVEL]';
+export const USAGE = `Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
+               [--io afpacket|pcap] [--afpacket-mode ring|ringrx|mmsg] [--max-conns N] [--batch N]
+               [--socket PATH] [--metrics HOST:PORT] [--neigh IP=MAC ...] [--main-nice N]
+               [--log-level LEVEL] [--keep-offloads]`;
 
-const WITH_VALUE = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--main-nice', '--log-level']);
+/** The options that take a value, and those that do not: what parseRunArgs() accepts. */
+export const RUN_VALUE_FLAGS: ReadonlySet<string> = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--main-nice', '--log-level']);
+export const RUN_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--keep-offloads']);
+
+const DEFAULTS = defaultOptions();
+
+export const HELP = formatHelp(USAGE, [
+  { flag: '--iface IF', text: 'interface uvs reads and sends on, the VIPs\' side; required' },
+  { flag: '--inside-iface IF', text: 'a second interface, toward NAT real servers; each keeps its own MAC and MTU (default: none)' },
+  { flag: '--rules FILE', text: 'ipvsadm -S rules to start with, re-read on SIGHUP (default: empty table, filled by uvsadm)' },
+  { flag: '--keepalived FILE', text: 'keepalived.conf: virtual servers and health checks, re-read on SIGHUP; not with --rules' },
+  { flag: '--marks FILE', text: 'iptables-save mangle MARK rules for fwmark services, re-read on SIGHUP (default: none)' },
+  { flag: '--io afpacket|pcap', text: `packet I/O: afpacket (native addon) or pcap (libpcap, on the main thread) (default ${DEFAULTS.io})` },
+  { flag: '--afpacket-mode ring|ringrx|mmsg', text: `afpacket kernel interface: rx+tx ring, rx ring + sendmmsg, or recvmmsg/sendmmsg (default ${DEFAULTS.mode})` },
+  { flag: '--max-conns N', text: `connection table size, 16..${1 << 26} (default ${DEFAULTS.maxConns})` },
+  { flag: '--batch N', text: `frames per receive/send batch, 1..1024 (default ${DEFAULTS.batch})` },
+  { flag: '--socket PATH', text: `control socket for uvsadm and uvs trace (default $UVS_SOCKET, else ${DEFAULT_SOCKET_PATH})` },
+  { flag: '--metrics HOST:PORT', text: 'serve Prometheus metrics at http://HOST:PORT/metrics; HOST defaults to 127.0.0.1 (default: off)' },
+  { flag: '--neigh IP=MAC', text: 'a static next-hop MAC, repeatable (default: learned by ARP)' },
+  { flag: '--main-nice N', text: `nice of the main thread (health checks, control) below the datapath worker, -20..19; 0 leaves it; not with --io pcap (default ${DEFAULTS.mainNice})` },
+  { flag: '--log-level LEVEL', text: 'trace, debug, info, warn, error, fatal or silent; JSON lines on stderr (default $UVS_LOG_LEVEL, else info)' },
+  { flag: '--keep-offloads', text: 'leave GRO/GSO/TSO/LRO/tx-checksum offloads as they are (default: off on the driven interfaces, restored at a clean stop)' },
+], ['Signals: SIGHUP re-reads --rules/--keepalived/--marks (a broken file is refused, the running table kept); SIGTERM/SIGINT stop.']);
 
 /** Parses argv into RunOptions, or returns an error text. */
 export function parseRunArgs(argv: string[], env: Record<string, string | undefined> = process.env): RunOptions | string {
@@ -28,8 +54,8 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
       i++;
       return n;
     };
-    if (!WITH_VALUE.has(a) && a !== '--keep-offloads') return `uvs run: unknown option '${a}'\n${USAGE}`;
-    const val = a === '--keep-offloads' ? '' : need();
+    if (!RUN_VALUE_FLAGS.has(a) && !RUN_BOOLEAN_FLAGS.has(a)) return `uvs run: unknown option '${a}'\n${USAGE}`;
+    const val = RUN_BOOLEAN_FLAGS.has(a) ? '' : need();
     if (val === null) return `uvs run: option ${a} needs a value`;
     switch (a) {
       case '--iface': o.iface = val; break;
@@ -79,6 +105,10 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const o = parseRunArgs(argv);
   if (typeof o === 'string') {
     process.stderr.write(o + '\n');

@@ -6,6 +6,18 @@
 import { connect } from 'node:net';
 import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
 import type { TraceRecord } from '../../daemon/worker-protocol.js';
+import { formatHelp, wantsHelp } from '../help.js';
+
+export const USAGE = 'Usage: uvs trace [--socket PATH] [--json]';
+
+/** The options run() accepts: with a value, and without. */
+export const TRACE_VALUE_FLAGS: ReadonlySet<string> = new Set(['--socket']);
+export const TRACE_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+
+export const HELP = formatHelp(USAGE, [
+  { flag: '--socket PATH', text: `control socket of the running \`uvs run\` (default $UVS_SOCKET, else ${DEFAULT_SOCKET_PATH})` },
+  { flag: '--json', text: 'print each decision as its JSON object (the uvs replay --decisions shape plus port, src, dst) (default: one aligned text line)' },
+], ['Prints every packet decision as it happens until Ctrl-C; the director rate-limits them and says how many were not shown.']);
 
 export function formatTrace(r: TraceRecord): string {
   const port = r.port === 0 ? 'out' : 'in ';
@@ -21,17 +33,27 @@ export function formatTrace(r: TraceRecord): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   let socketPath = process.env.UVS_SOCKET || DEFAULT_SOCKET_PATH;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--socket' && argv[i + 1] !== undefined) socketPath = argv[++i]!;
-    else if (a.startsWith('--socket=')) socketPath = a.slice(9);
-    else if (a === '--json') json = true;
-    else {
-      process.stderr.write(`uvs trace: unknown option '${a}'\nUsage: uvs trace [--socket PATH] [--json]\n`);
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!TRACE_VALUE_FLAGS.has(name) && !TRACE_BOOLEAN_FLAGS.has(a)) {
+      process.stderr.write(`uvs trace: unknown option '${a}'\n${USAGE}\n`);
       return 2;
     }
+    const value = TRACE_VALUE_FLAGS.has(name) ? (eq > 0 ? a.slice(eq + 1) : argv[++i]) : '';
+    if (value === undefined) {
+      process.stderr.write(`uvs trace: option ${name} needs a value\n${USAGE}\n`);
+      return 2;
+    }
+    if (name === '--socket') socketPath = value;
+    else if (name === '--json') json = true;
   }
   return await new Promise<number>((resolve) => {
     const s = connect(socketPath);
