@@ -1,12 +1,5 @@
 // `uvs lab`: DR/NAT/TUN clusters in network namespaces (netns-lab/).
-//   uvs lab up dr|nat|tun [--rs N] [--sched NAME] [--persist SECS] [--weights 3,1,...]
-//                         [--rules FILE] [--marks FILE] [--no-director] [--json]
-//   uvs lab down
-//   uvs lab status [--json]
-//   uvs lab exec NODE -- CMD [ARGS...]
-//   uvs lab check [--json]
-//   uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--director IP] [--iface IF]
-//   uvs lab demo dr|nat|tun [--rs N] [--sched NAME] [--weights ...] [--requests N] [--keep]
+//   uvs lab up|down|status|exec|check|demo ...: USAGE below (what an error prints); --help prints HELP.
 // UVS_LAB=NAME picks another lab (namespaces NAME-*, state in /run/NAME/); default uvs-lab.
 
 import { spawnSync } from 'node:child_process';
@@ -17,17 +10,23 @@ import {
 import { LabError } from '../../../netns-lab/exec.js';
 import { LAB_MODES, type LabMode } from '../../../netns-lab/topology/index.js';
 import { checkLab, checkRealServer, formatFindings } from '../../../netns-lab/check.js';
+import { formatHelp, wantsHelp } from '../help.js';
 
 const USAGE = `Usage:
   uvs lab up dr|nat|tun [--rs N] [--sched NAME] [--persist SECS] [--weights 3,1,...]
-                        [--rules FILE] [--marks FILE] [--no-director] [--json]
+                        [--rules FILE] [--marks FILE] [--no-director] [--run-arg ARG ...] [--json]
   uvs lab down
   uvs lab status [--json]
   uvs lab exec NODE -- CMD [ARGS...]      (NODE: client, router, switch, director, rs1, ...)
   uvs lab check [--json]                  (the running lab)
   uvs lab check --here --mode dr|nat|tun --vip IP [--client IP] [--gateway IP] [--director IP] [--iface IF]
-  uvs lab demo dr|nat|tun [--rs N] [--sched NAME] [--weights ...] [--requests N] [--keep]
+  uvs lab demo dr|nat|tun [the options of up but --json] [--requests N] [--keep]
 Environment: UVS_LAB=NAME runs another lab side by side (namespaces NAME-*, state /run/NAME/).`;
+
+/** Demo defaults when none of --rs, --weights, --sched is given (see cmdDemo()). */
+const DEMO_WEIGHTS = [3, 2, 1];
+const DEMO_REQUESTS = 12;
+const CHECK_CLIENT = '198.51.100.1';
 
 interface Parsed {
   positional: string[];
@@ -35,7 +34,37 @@ interface Parsed {
   rest: string[];
 }
 
-const VALUE_FLAGS = new Set(['--rs', '--sched', '--persist', '--weights', '--rules', '--marks', '--requests', '--mode', '--vip', '--client', '--gateway', '--director', '--iface', '--run-arg']);
+/** The options parse() accepts: with a value, and without. Anything else starting with -- is refused. */
+export const LAB_VALUE_FLAGS: ReadonlySet<string> = new Set(['--rs', '--sched', '--persist', '--weights', '--rules', '--marks', '--requests', '--mode', '--vip', '--client', '--gateway', '--director', '--iface', '--run-arg']);
+export const LAB_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--no-director', '--keep', '--here']);
+
+const DEFAULT_UP = defaultUpOptions('dr');
+
+export const HELP = formatHelp(USAGE, [
+  { flag: '--rs N', text: `up, demo: number of real servers (default ${DEFAULT_UP.rsCount}, or one per --weights entry if more)` },
+  { flag: '--sched NAME', text: `up, demo: scheduler of the generated services (default ${DEFAULT_UP.sched}; wrr when --weights is given)` },
+  { flag: '--persist SECS', text: 'up, demo: make the generated services persistent (-p SECS) (default: not persistent)' },
+  { flag: '--weights W,W,...', text: 'up, demo: real server weights in order (default 1 each)' },
+  { flag: '--rules FILE', text: 'up, demo: ipvsadm -S rules for the director instead of the generated HTTP/echo services' },
+  { flag: '--marks FILE', text: 'up, demo: iptables-save MARK rules given to the director\'s uvs run --marks (default: none)' },
+  { flag: '--no-director', text: 'up, demo: build the namespaces and real servers without starting uvs run' },
+  { flag: '--run-arg ARG', text: 'up, demo: one more argument for the director\'s uvs run, repeatable (default: none)' },
+  { flag: '--json', text: 'up, status, check: print JSON instead of text' },
+  { flag: '--requests N', text: `demo: HTTP GETs sent, each on a new connection, 1..1000 (default ${DEMO_REQUESTS})` },
+  { flag: '--keep', text: 'demo: leave the lab up afterwards (default: torn down, also on failure)' },
+  { flag: '--here', text: 'check: check this host as a real server instead of the running lab' },
+  { flag: '--mode dr|nat|tun', text: 'check --here: the forwarding method (up and demo take it too, instead of the positional)' },
+  { flag: '--vip IP', text: 'check --here: the VIP the real server must hold on lo (required for dr and tun)' },
+  { flag: '--client IP', text: `check --here: a client address to route toward (default ${CHECK_CLIENT})` },
+  { flag: '--gateway IP', text: 'check --here: nat: the director\'s inside address, the real server\'s gateway (required for nat)' },
+  { flag: '--director IP', text: 'check --here: dr/tun: the director\'s address, which replies must not be routed through (default: not checked)' },
+  { flag: '--iface IF', text: 'check --here: the interface facing the director or network (default: the one routing to --client)' },
+], [
+  `demo without --rs, --weights or --sched: ${DEMO_WEIGHTS.length} real servers, wrr, weights ${DEMO_WEIGHTS.join(',')}.`,
+  'Every sub-command needs root (network namespaces).',
+]);
+
+class UsageError extends Error {}
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -47,12 +76,14 @@ function parse(argv: string[]): Parsed {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
-      if (VALUE_FLAGS.has(name)) {
+      if (LAB_VALUE_FLAGS.has(name)) {
         const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
         if (v === undefined) throw new LabError(`${name} needs a value`);
         flags.set(name, name === '--run-arg' && flags.has(name) ? `${String(flags.get(name))}\u0000${v}` : v);
+      } else if (LAB_BOOLEAN_FLAGS.has(a)) {
+        flags.set(a, true);
       } else {
-        flags.set(name, true);
+        throw new UsageError(`unknown option '${a}'`);
       }
     } else {
       positional.push(a);
@@ -183,7 +214,7 @@ function cmdCheck(p: Parsed): number {
       node: 'this host',
       mode,
       vip: vip ?? '0.0.0.0',
-      client: strFlag(p, '--client') ?? '198.51.100.1',
+      client: strFlag(p, '--client') ?? CHECK_CLIENT,
       ...(gateway ? { directorInside: gateway } : {}),
       ...(strFlag(p, '--director') ? { director: strFlag(p, '--director')! } : {}),
       ...(iface ? { iface } : {}),
@@ -206,11 +237,11 @@ async function cmdDemo(p: Parsed): Promise<number> {
   const { demo } = await import('../../../netns-lab/demo.js');
   const o = upOptionsFrom(p, mode);
   if (!p.flags.has('--rs') && !p.flags.has('--weights') && !p.flags.has('--sched')) {
-    o.rsCount = 3;
+    o.rsCount = DEMO_WEIGHTS.length;
     o.sched = 'wrr';
-    o.weights = [3, 2, 1];
+    o.weights = [...DEMO_WEIGHTS];
   }
-  return demo(o, { requests: intFlag(p, '--requests') ?? 12, keep: p.flags.has('--keep') });
+  return demo(o, { requests: intFlag(p, '--requests') ?? DEMO_REQUESTS, keep: p.flags.has('--keep') });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -219,10 +250,14 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
+  if (wantsHelp(argv) || argv[0] === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
   try {
     const p = parse(argv);
     const sub = p.positional[0];
-    if (process.getuid && process.getuid() !== 0 && sub !== undefined && sub !== 'help') {
+    if (process.getuid && process.getuid() !== 0 && sub !== undefined) {
       throw new LabError('the lab creates network namespaces: run it as root');
     }
     switch (sub) {
@@ -237,6 +272,10 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`uvs lab: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
     process.stderr.write(`uvs lab: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
