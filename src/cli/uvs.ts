@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `uvs`: the command tree is data. Each sub-command lives in its own file under
-// src/cli/commands/ and exports `run(argv): Promise<number>` (the exit status).
+// src/cli/commands/ and exports `run(argv): Promise<number>` (the exit status). The modules own
+// their usage and `--help` (src/cli/help.ts); this table only names them for `uvs --help`.
 
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
@@ -9,16 +10,15 @@ import { dirname, join } from 'node:path';
 interface CommandEntry {
   name: string;
   summary: string;
-  usage: string;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'run', summary: 'run the live director on an interface', usage: 'uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE] [--io afpacket|pcap] [--max-conns N] [--socket PATH] [--metrics HOST:PORT]' },
-  { name: 'replay', summary: 'run the engine over a capture file, deterministically', usage: 'uvs replay --rules FILE [--marks FILE] --in IN.pcap [--out OUT.pcap] [--decisions OUT.jsonl] [--mac DIRECTOR_MAC] [--neigh IP=MAC ...]' },
-  { name: 'lint', summary: 'check an ipvsadm rules file or keepalived.conf', usage: 'uvs lint [--format ipvsadm|keepalived] FILE' },
-  { name: 'lab', summary: 'DR/NAT/TUN clusters in network namespaces', usage: 'uvs lab up|down|status|demo|check|exec [dr|nat|tun] [--rs N] [--sched NAME] [--json]' },
-  { name: 'bench', summary: 'scheduler, datapath and lab benchmarks', usage: 'uvs bench sched|datapath|lab ...' },
-  { name: 'trace', summary: 'live per-packet decisions of a running director', usage: 'uvs trace [--socket PATH]' },
+  { name: 'run', summary: 'run the live director on an interface' },
+  { name: 'replay', summary: 'run the engine over a capture file, deterministically' },
+  { name: 'lint', summary: 'check an ipvsadm rules file, a keepalived.conf or a marks file' },
+  { name: 'lab', summary: 'DR/NAT/TUN clusters in network namespaces' },
+  { name: 'bench', summary: 'scheduler, datapath and lab benchmarks' },
+  { name: 'trace', summary: 'live per-packet decisions of a running director' },
 ];
 
 function help(): string {
@@ -38,10 +38,6 @@ export async function main(argv: string[]): Promise<number> {
   if (!entry) {
     process.stderr.write(`uvs: unknown command '${name}'\n${help()}\n`);
     return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`Usage: ${entry.usage}\n`);
-    return 0;
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const mod = (await import(pathToFileURL(join(here, 'commands', `${name}.js`)).href)) as { run(argv: string[]): Promise<number> };
