@@ -44,7 +44,7 @@ export function isRestore(args: readonly string[]): boolean {
 }
 
 /** One request/reply over the control socket. */
-export function request(socketPath: string, body: unknown, timeoutMs = 60_000): Promise<IpvsadmReply> {
+export function request<Reply = IpvsadmReply>(socketPath: string, body: unknown, timeoutMs = 60_000): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
     let buf = '';
@@ -61,7 +61,7 @@ export function request(socketPath: string, body: unknown, timeoutMs = 60_000): 
       clearTimeout(timer);
       sock.end();
       try {
-        const obj = JSON.parse(buf.slice(0, nl)) as IpvsadmReply & { error?: string };
+        const obj = JSON.parse(buf.slice(0, nl)) as Reply & { error?: string };
         if (obj.error) reject(new Error(`daemon: ${obj.error}`));
         else resolve(obj);
       } catch {

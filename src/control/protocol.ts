@@ -10,7 +10,8 @@
 //   ← one decision object per line (the `uvs replay --decisions` shape), until the client closes.
 //
 //   → {"op":"status"}
-//   ← {"pid":123,"iface":"eth0","io":"afpacket","uptimeS":12,"counters":{...}}
+//   ← {"pid":123,"iface":"eth0","io":"afpacket","uptimeS":12,"counters":{...},...} (StatusReply;
+//       `uvs status` prints it)
 
 export const DEFAULT_SOCKET_PATH = '/run/uvs/uvs.sock';
 
@@ -32,6 +33,23 @@ export interface TraceRequest {
 
 export interface StatusRequest {
   op: 'status';
+}
+
+/** The reply to {"op":"status"}: where the director runs and its datapath counters. */
+export interface StatusReply {
+  pid: number;
+  iface: string;
+  insideIface: string | null;
+  io: 'afpacket' | 'pcap';
+  /** The afpacket mode (ring, ringrx, mmsg). */
+  mode: string;
+  uptimeS: number;
+  ports: Array<{ ifname: string; mac: string; mtu: number; index: number }>;
+  services: number;
+  /** The worker's shared counters (rx, tx, kernelDrops, neigh_*, ...) plus the engine's verdicts
+   * and its drops by reason (only the reasons that occurred). */
+  counters: { verdicts: Record<string, number>; drops: Record<string, number>; [counter: string]: number | Record<string, number> };
+  neighbours: Array<{ ip: string; mac: string; state: string; expiresInMs: number }>;
 }
 
 export type ControlRequest = IpvsadmRequest | TraceRequest | StatusRequest;

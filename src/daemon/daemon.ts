@@ -30,7 +30,7 @@ import { ControlModel } from '../control/model.js';
 import { parseRulesFile } from '../control/rules-file.js';
 import { parseMarkRules } from '../control/marks.js';
 import { handleControlConnection } from '../control/server.js';
-import { DEFAULT_SOCKET_PATH } from '../control/protocol.js';
+import { DEFAULT_SOCKET_PATH, type StatusReply } from '../control/protocol.js';
 import { serviceLabel, type DestConfig, type ServiceConfig, type VirtualServerTable } from '../model/config.js';
 import { zeroStats, type StatsSource } from '../model/snapshot.js';
 import { parseIPv4 } from '../model/ipv4.js';
@@ -482,7 +482,7 @@ export class Daemon {
     socket.on('error', () => undefined);
   }
 
-  status(): unknown {
+  status(): StatusReply {
     const snap = this.lastSnapshot;
     return {
       pid: process.pid,
