@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'lab', summary: 'DR/NAT/TUN clusters in network namespaces' },
   { name: 'bench', summary: 'scheduler, datapath and lab benchmarks' },
   { name: 'trace', summary: 'live per-packet decisions of a running director' },
+  { name: 'status', summary: 'what a running director forwarded, dropped (and why) and its neighbours' },
 ];
 
 function help(): string {

@@ -114,7 +114,8 @@ describe('the built uvs delegates --help to the command', () => {
   it('uvs --help names every command, exit 0', () => {
     const r = uvs(['--help']);
     expect(r.code).toBe(0);
-    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^ {2}${c.name}\\s+${c.summary}`, 'm'));
+    const lines = r.stdout.split('\n');
+    for (const c of COMMANDS) expect(lines).toContain(`  ${c.name.padEnd(8)} ${c.summary}`);
   });
 });
 

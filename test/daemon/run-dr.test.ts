@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, isRoot } from '../io/netns.js';
 import { FIX, UVS, control, ipvsadm, offloadsOff, startDirector, stopDirector, type Director } from './lab.js';
+import { formatStatus } from '../../src/cli/commands/status.js';
+import type { StatusReply } from '../../src/control/protocol.js';
 
 const RULES = `-A -t 10.0.0.100:80 -s rr
 -a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1
@@ -100,6 +102,10 @@ describe.runIf(isRoot()).each(['afpacket', 'pcap'])('uvs run --io %s, DR (root)'
     const st = await control(sock, { op: 'status' });
     expect(st.iface).toBe('d0');
     expect((st.counters as Record<string, number>).rx).toBeGreaterThan(0);
+    // `uvs status` reads the real reply: its summary names the port and the same rx count.
+    const summary = formatStatus(st as unknown as StatusReply).split('\n');
+    expect(summary[0]).toMatch(/^uvs run pid \d+, up \d+ s: (afpacket \(\w+\)|pcap) on d0, \d+ virtual services?$/);
+    expect(summary).toContain(`frames      rx ${(st.counters as Record<string, number>).rx}  tx ${(st.counters as Record<string, number>).tx}  batches ${(st.counters as Record<string, number>).batches}`);
   });
 
   it('applies a dest deletion from uvsadm -d live', async () => {

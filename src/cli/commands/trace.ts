@@ -4,18 +4,18 @@
 // --json prints the raw decision objects (the `uvs replay --decisions` shape plus port/src/dst).
 
 import { connect } from 'node:net';
-import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
 import type { TraceRecord } from '../../daemon/worker-protocol.js';
 import { formatHelp, wantsHelp } from '../help.js';
+import { parseSocketOptions, SOCKET_BOOLEAN_FLAGS, SOCKET_HELP, SOCKET_VALUE_FLAGS } from '../socket-options.js';
 
 export const USAGE = 'Usage: uvs trace [--socket PATH] [--json]';
 
 /** The options run() accepts: with a value, and without. */
-export const TRACE_VALUE_FLAGS: ReadonlySet<string> = new Set(['--socket']);
-export const TRACE_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+export const TRACE_VALUE_FLAGS = SOCKET_VALUE_FLAGS;
+export const TRACE_BOOLEAN_FLAGS = SOCKET_BOOLEAN_FLAGS;
 
 export const HELP = formatHelp(USAGE, [
-  { flag: '--socket PATH', text: `control socket of the running \`uvs run\` (default $UVS_SOCKET, else ${DEFAULT_SOCKET_PATH})` },
+  { flag: '--socket PATH', text: SOCKET_HELP },
   { flag: '--json', text: 'print each decision as its JSON object (the uvs replay --decisions shape plus port, src, dst) (default: one aligned text line)' },
 ], ['Prints every packet decision as it happens until Ctrl-C; the director rate-limits them and says how many were not shown.']);
 
@@ -37,24 +37,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  let socketPath = process.env.UVS_SOCKET || DEFAULT_SOCKET_PATH;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!TRACE_VALUE_FLAGS.has(name) && !TRACE_BOOLEAN_FLAGS.has(a)) {
-      process.stderr.write(`uvs trace: unknown option '${a}'\n${USAGE}\n`);
-      return 2;
-    }
-    const value = TRACE_VALUE_FLAGS.has(name) ? (eq > 0 ? a.slice(eq + 1) : argv[++i]) : '';
-    if (value === undefined) {
-      process.stderr.write(`uvs trace: option ${name} needs a value\n${USAGE}\n`);
-      return 2;
-    }
-    if (name === '--socket') socketPath = value;
-    else if (name === '--json') json = true;
+  const o = parseSocketOptions(argv);
+  if ('error' in o) {
+    process.stderr.write(`uvs trace: ${o.error}\n${USAGE}\n`);
+    return 2;
   }
+  const { socketPath, json } = o;
   return await new Promise<number>((resolve) => {
     const s = connect(socketPath);
     let buf = '';
