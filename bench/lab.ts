@@ -143,9 +143,8 @@ function table(rows: Row[], w: Workload): string[] {
   return out;
 }
 
-function writeResults(section: string): string {
+function writeResults(heading: string, section: string): string {
   const file = join(REPO_ROOT, 'bench', 'RESULTS.md');
-  const heading = '## Lab end to end';
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const start = text.indexOf(`\n${heading}\n`);
   let next: string;
@@ -161,7 +160,7 @@ function writeResults(section: string): string {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,uvs-nat,uvs-tun,nft,haproxy,node-proxy] [--workloads small-ka,small-close,large-ka,large-close] [--threads 2] [--connections 64] [--no-write]\n');
+    process.stdout.write('uvs bench lab [--duration 5] [--runs 3] [--only direct,uvs-dr,uvs-nat,uvs-tun,nft,haproxy,node-proxy] [--workloads small-ka,small-close,large-ka,large-close] [--threads 2] [--connections 64] [--rx-threads] [--no-write]\n');
     return 0;
   }
   if (process.getuid && process.getuid() !== 0) {
@@ -169,6 +168,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const durationS = Number(arg(argv, '--duration') ?? 5);
+  // The labs' switch ports toward the director receive in their own thread (not in the TUN lab).
+  const rxThreads = argv.includes('--rx-threads');
   const runs = Number(arg(argv, '--runs') ?? 3);
   const threads = Number(arg(argv, '--threads') ?? 2);
   const connections = Number(arg(argv, '--connections') ?? 64);
@@ -203,7 +204,7 @@ export async function run(argv: string[]): Promise<number> {
       const l = LABS[key];
       const paths = labPaths(l.name);
       try {
-        const { state } = await up({ ...defaultUpOptions(l.mode), rsCount: 2, director: l.director && haveDaemon }, paths);
+        const { state } = await up({ ...defaultUpOptions(l.mode), rsCount: 2, director: l.director && haveDaemon, ...(rxThreads && l.mode !== 'tun' ? { rxThreads } : {}) }, paths);
         labs.set(key, { st: state, stateDir: paths.stateDir });
       } catch (e) {
         for (const c of cells) if (c.lab === key) failed.set(c.id, `lab ${l.name}: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`);
@@ -264,14 +265,18 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const cmd = `uvs bench lab ${argv.join(' ')}`.trim();
+  const heading = rxThreads ? '## Lab end to end, switch ports receiving in their own thread (--rx-threads)' : '## Lab end to end';
   const lines = [
-    '## Lab end to end',
+    heading,
     '',
     `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, machine \`${cpus().length} cores / ${Math.round(totalmem() / 2 ** 30)} GiB / Debian / Node ${process.versions.node}\`, command \`${cmd}\` (as root).`,
     `wrk -t${threads} -c${connections} from the lab's client namespace, ${durationS} s per run after a 1 s warm-up, median of ${runs} runs;`,
     'every path crosses the lab router; 2 real servers (node rs-agent, one process each) except "direct";',
     'veth offloads (tx checksum/TSO/GSO, GRO) are off wherever frames reach the director (they must be wire-sized with full checksums for a raw-socket director);',
     'DR/TUN real servers reply around the director and keep theirs; NAT real servers reply through it, so the whole NAT path (uvs NAT and every peer) runs without them.',
+    rxThreads
+      ? 'The switch ports that receive the director\'s frames (uvs\'s, or the peers\' box\'s) do so in their own kernel thread (threaded NAPI, GRO on), as a NIC on another machine would; not in the TUN lab (its router must not merge IP-in-IP frames).'
+      : 'On veth a receiver\'s stack runs inside its sender\'s transmit call: what the director sends, it also pays the bridge\'s, router\'s, real servers\' and client\'s work for (see --rx-threads).',
     `Load average when the run started: ${loadAtStart} (other work shares this machine: compare cells within one run, not across runs).`,
     'uvs and its peers were measured in this same run, runs interleaved cell by cell; the labs are built identically (uvs DR/NAT/TUN in their mode\'s lab, "direct" in the DR lab, the peers in the director namespace of a NAT lab without uvs, VIP on the director\'s eth0).',
     'Director CPU: the balancing process (uvs run, haproxy, node proxy) in % of one core; nftables works in the kernel (see machine CPU).',
@@ -282,6 +287,6 @@ export async function run(argv: string[]): Promise<number> {
     'direct 33k / 8.6k / 11.6k / 4.2k; nftables DNAT 24k / 5.8k / 8.2k / 2.6k; HAProxy 25k / 6.2k / 6.7k / 2.6k; Node proxy 24k / 3.9k / 6.0k / 2.2k.', '');
   const section = lines.join('\n');
   process.stdout.write(section + '\n');
-  if (!argv.includes('--no-write')) process.stderr.write(`written to ${writeResults(section)}\n`);
+  if (!argv.includes('--no-write')) process.stderr.write(`written to ${writeResults(heading, section)}\n`);
   return 0;
 }

@@ -59,6 +59,9 @@ export interface UpOptions {
   director: boolean;
   /** Extra arguments for `uvs run`. */
   runArgs: string[];
+  /** The switch ports that receive the director's frames do so in their own kernel thread
+   * (LinkEnd.ownRxThread); not in TUN labs. */
+  rxThreads?: boolean;
 }
 
 export interface ProcRecord {
@@ -190,6 +193,7 @@ export function validateUpOptions(o: UpOptions): void {
   if (o.weights.length > o.rsCount) throw new LabError(`--weights gives ${o.weights.length} weights for ${o.rsCount} real servers`);
   if (o.rulesFile && !existsSync(o.rulesFile)) throw new LabError(`--rules ${o.rulesFile}: no such file`);
   if (o.marksFile && !existsSync(o.marksFile)) throw new LabError(`--marks ${o.marksFile}: no such file`);
+  if (o.rxThreads && o.mode === 'tun') throw new LabError('--rx-threads: not in a TUN lab (it needs GRO on the switch port, which would merge the IP-in-IP frames the real servers\' decapsulator reads one by one)');
 }
 
 /** Build the namespaces, links, addresses, routes and sysctls of a topology. */
@@ -230,6 +234,12 @@ function buildNamespaces(topo: Topology): void {
       if (!end.keep?.gro) off.push('gro', 'off');
       if (off.length) run('ip', ['netns', 'exec', node.netns, 'ethtool', '-K', end.ifname, ...off]);
       ipn(node.netns, 'link', 'set', end.ifname, 'up');
+      // veth starts its NAPI when GRO is turned on while the link is up; then NAPI can be threaded.
+      if (end.ownRxThread) {
+        run('ip', ['netns', 'exec', node.netns, 'ethtool', '-K', end.ifname, 'gro', 'on']);
+        const t = run('ip', ['netns', 'exec', node.netns, 'sh', '-c', `echo 1 > /sys/class/net/${end.ifname}/threaded`]);
+        if (t.code !== 0) throw new LabError(`--rx-threads: cannot make ${node.name}/${end.ifname} receive in its own thread (threaded NAPI needs Linux 5.12 or later): ${t.stderr.trim()}`);
+      }
     }
   }
   for (const n of topo.nodes) {
@@ -265,7 +275,7 @@ export async function up(o: UpOptions, paths = labPaths(), log: (s: string) => v
   }
   await down(paths, log);
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const topo = buildTopology(o.mode, { mode: o.mode, prefix: paths.prefix, rsCount: o.rsCount, weights: o.weights });
+  const topo = buildTopology(o.mode, { mode: o.mode, prefix: paths.prefix, rsCount: o.rsCount, weights: o.weights, rxThreads: o.rxThreads === true });
   const st: LabState = {
     version: 1,
     name: paths.name,

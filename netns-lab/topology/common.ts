@@ -46,7 +46,7 @@ export function buildFront(opts: TopologyOptions): FrontParts {
     // TUN: the router receives the director's IP-in-IP frames on eth1 and forwards them to the
     // real servers' decapsulator; GRO would merge them into one oversized tunnel packet.
     { a: { node: 'router', ifname: 'eth1', keep: { gro: !tunnel } }, b: { node: 'switch', ifname: 'router', keep: { tx: true } }, bridge: 'br0' },
-    { a: { node: 'director', ifname: 'eth0' }, b: { node: 'switch', ifname: 'director' }, bridge: 'br0' },
+    { a: { node: 'director', ifname: 'eth0' }, b: { node: 'switch', ifname: 'director', ownRxThread: opts.rxThreads === true && !tunnel }, bridge: 'br0' },
   ];
   return { client, router, sw, director, links };
 }

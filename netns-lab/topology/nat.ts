@@ -16,7 +16,7 @@ export function natTopology(opts: TopologyOptions): Topology {
   const { client, router, sw, director, links } = buildFront(opts);
   sw.bridges.push('br1');
   director.ifaces.push({ name: 'eth1', addrs: [`${NAT_INSIDE.director}/24`] });
-  links.push({ a: { node: 'director', ifname: 'eth1' }, b: { node: 'switch', ifname: 'dir-in' }, bridge: 'br1' });
+  links.push({ a: { node: 'director', ifname: 'eth1' }, b: { node: 'switch', ifname: 'dir-in', ownRxThread: opts.rxThreads === true }, bridge: 'br1' });
   const nodes = [client, router, sw, director];
   const rs = [];
   for (let i = 1; i <= opts.rsCount; i++) {

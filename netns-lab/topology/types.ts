@@ -47,6 +47,13 @@ export interface LinkEnd {
   ifname: string;
   /** Default: all offloads off. */
   keep?: KeepOffloads;
+  /**
+   * Receive in the interface's own kernel thread (threaded NAPI; on veth that needs GRO on). A veth
+   * otherwise runs the receiving side's whole stack inside the sender's transmit call, so one
+   * director thread would pay for every real server's and client's TCP work; a NIC on another
+   * machine does not. Only on ends whose received frames never reach the director.
+   */
+  ownRxThread?: boolean;
 }
 
 export interface LinkSpec {
@@ -96,6 +103,8 @@ export interface TopologyOptions {
   prefix: string;
   rsCount: number;
   weights: number[];
+  /** The switch ports toward the director receive in their own thread (LinkEnd.ownRxThread). */
+  rxThreads?: boolean;
 }
 
 /** The addresses every mode shares (the client side and the VIP), as the seed articles draw them. */

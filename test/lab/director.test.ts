@@ -80,6 +80,23 @@ describe.skipIf(!isRoot || !daemonAvailable())('through the director (uvs run), 
     }
   });
 
+  it('NAT --rx-threads: the switch ports toward the director receive in their own thread; everything is still served, 100 KB replies intact', async () => {
+    const threaded = (st: LabState, port: string): string => inNode(st, 'switch', 'cat', [`/sys/class/net/${port}/threaded`]).stdout.trim();
+    const plain = await labUp('nat', { rsCount: 2, sched: 'rr', director: false });
+    expect([threaded(plain, 'director'), threaded(plain, 'dir-in')]).toEqual(['0', '0']);
+    await labDown();
+    const st = await labUp('nat', { rsCount: 2, sched: 'rr', rxThreads: true });
+    expect(st.director.started).toBe(true);
+    expect([threaded(st, 'director'), threaded(st, 'dir-in'), threaded(st, 'rs1'), threaded(st, 'router')]).toEqual(['1', '1', '0', '0']);
+    expectAllServed(st);
+    for (let i = 0; i < 4; i++) {
+      const r = inNode(st, 'client', 'curl', ['-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://${st.topology.vip}/size/102400`]);
+      expect(r.stdout).toBe('200 102400');
+    }
+    await labDown();
+    await expect(labUp('tun', { rsCount: 1, rxThreads: true })).rejects.toThrow('--rx-threads: not in a TUN lab');
+  });
+
   it('TUN: HTTP, TCP echo and UDP echo via the VIP; frames reach the real server encapsulated (IP proto 4, DIP → RIP)', async () => {
     const st = await labUp('tun', { rsCount: 2, sched: 'rr' });
     expect(st.director.started).toBe(true);

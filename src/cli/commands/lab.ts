@@ -14,7 +14,7 @@ import { formatHelp, wantsHelp } from '../help.js';
 
 const USAGE = `Usage:
   uvs lab up dr|nat|tun [--rs N] [--sched NAME] [--persist SECS] [--weights 3,1,...]
-                        [--rules FILE] [--marks FILE] [--no-director] [--run-arg ARG ...] [--json]
+                        [--rules FILE] [--marks FILE] [--no-director] [--run-arg ARG ...] [--rx-threads] [--json]
   uvs lab down
   uvs lab status [--json]
   uvs lab exec NODE -- CMD [ARGS...]      (NODE: client, router, switch, director, rs1, ...)
@@ -36,7 +36,7 @@ interface Parsed {
 
 /** The options parse() accepts: with a value, and without. Anything else starting with -- is refused. */
 export const LAB_VALUE_FLAGS: ReadonlySet<string> = new Set(['--rs', '--sched', '--persist', '--weights', '--rules', '--marks', '--requests', '--mode', '--vip', '--client', '--gateway', '--director', '--iface', '--run-arg']);
-export const LAB_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--no-director', '--keep', '--here']);
+export const LAB_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--no-director', '--keep', '--here', '--rx-threads']);
 
 const DEFAULT_UP = defaultUpOptions('dr');
 
@@ -49,6 +49,7 @@ export const HELP = formatHelp(USAGE, [
   { flag: '--marks FILE', text: 'up, demo: iptables-save MARK rules given to the director\'s uvs run --marks (default: none)' },
   { flag: '--no-director', text: 'up, demo: build the namespaces and real servers without starting uvs run' },
   { flag: '--run-arg ARG', text: 'up, demo: one more argument for the director\'s uvs run, repeatable (default: none)' },
+  { flag: '--rx-threads', text: 'up, demo: the switch ports toward the director receive in their own kernel thread, as another machine would (dr, nat; default: inside the sender\'s transmit, as veth does)' },
   { flag: '--json', text: 'up, status, check: print JSON instead of text' },
   { flag: '--requests N', text: `demo: HTTP GETs sent, each on a new connection, 1..1000 (default ${DEMO_REQUESTS})` },
   { flag: '--keep', text: 'demo: leave the lab up afterwards (default: torn down, also on failure)' },
@@ -129,6 +130,7 @@ export function upOptionsFrom(p: Parsed, mode: LabMode): UpOptions {
   const marks = strFlag(p, '--marks');
   if (marks) o.marksFile = marks;
   if (p.flags.has('--no-director')) o.director = false;
+  if (p.flags.has('--rx-threads')) o.rxThreads = true;
   const runArgs = strFlag(p, '--run-arg');
   if (runArgs) o.runArgs = runArgs.split('\u0000');
   return o;
