@@ -35,7 +35,7 @@ import { serviceLabel, type DestConfig, type ServiceConfig, type VirtualServerTa
 import { zeroStats, type StatsSource } from '../model/snapshot.js';
 import { parseIPv4 } from '../model/ipv4.js';
 import { VipGuard, type GuardState } from '../io/vip-guard.js';
-import type { IoKind } from '../io/backend.js';
+import { DEFAULT_RING_FRAMES, type IoKind } from '../io/backend.js';
 import { datapathTable } from './datapath-table.js';
 import { readRoutes, type RouteRead } from './routes.js';
 import type { Route } from '../engine/next-hop.js';
@@ -52,6 +52,8 @@ export interface RunOptions {
   marks?: string;
   io: IoKind;
   mode: 'mmsg' | 'ring' | 'ringrx';
+  /** afpacket ring size in frames. */
+  ringFrames: number;
   maxConns: number;
   socket: string;
   metrics?: string;
@@ -280,7 +282,7 @@ export class Daemon {
       neigh.push({ ip: a, mac });
     }
     const init: WorkerInit & { uvsDatapath: true } = {
-      ifaces: this.ifaces, io: o.io, mode: o.mode, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
+      ifaces: this.ifaces, io: o.io, mode: o.mode, ringFrames: o.ringFrames, maxConns: o.maxConns, addr: portAddrs[0] ?? 0, portAddrs,
       table: this.forwardedPart(this.model.snapshot()), flags: this.flags.buffer as SharedArrayBuffer, batch: o.batch, neigh, uvsDatapath: true,
       routes: this.useRoutes(readRoutes(this.ifaces), 'start'),
     };
@@ -694,5 +696,5 @@ export async function loadEngineNames(): Promise<void> {
 }
 
 export function defaultOptions(): RunOptions {
-  return { iface: '', io: 'afpacket', mode: 'ringrx', maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [], mainNice: 10 };
+  return { iface: '', io: 'afpacket', mode: 'ringrx', ringFrames: DEFAULT_RING_FRAMES, maxConns: 1 << 20, socket: DEFAULT_SOCKET_PATH, batch: 64, neigh: [], mainNice: 10 };
 }

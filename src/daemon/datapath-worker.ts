@@ -449,7 +449,7 @@ export async function runDatapath(init: WorkerInit, controlPort: MessagePort, on
   port = controlPort;
   const ios: PacketIo[] = [];
   try {
-    for (const ifname of init.ifaces) ios.push(await openIo(init.io, ifname, { promisc: true, mode: init.mode }));
+    for (const ifname of init.ifaces) ios.push(await openIo(init.io, ifname, { promisc: true, mode: init.mode, ringFrames: init.ringFrames }));
   } catch (err) {
     for (const io of ios) io.close();
     const e = err as Error & { code?: string };

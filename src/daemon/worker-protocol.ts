@@ -12,6 +12,8 @@ export interface WorkerInit {
   io: IoKind;
   /** afpacket kernel interface. */
   mode: 'mmsg' | 'ring' | 'ringrx';
+  /** afpacket ring size in frames (OpenOptions.ringFrames). */
+  ringFrames: number;
   maxConns: number;
   /** The director's own IPv4 address (u32; 0 when none): ARP request source, TUN outer source. */
   addr: number;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IoCounters, OpenOptions, PacketIo, Slab } from './backend.js';
+import { DEFAULT_RING_FRAMES, type IoCounters, type OpenOptions, type PacketIo, type Slab } from './backend.js';
 
 export interface NativeAfPacket {
   afpOpen(ifname: string, opts: { promisc?: boolean; qdiscBypass?: boolean; mode?: string; rcvbuf?: number; ringFrames?: number; txDontWait?: boolean }): number;
@@ -67,7 +67,7 @@ export class AfPacketIo implements PacketIo {
     const info = native.afpIfInfo(ifname);
     // UVS_AFP_TXWAIT=1 (benchmarks only): wait for every ring frame to be released on each send.
     const txDontWait = process.env.UVS_AFP_TXWAIT !== '1';
-    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'ringrx', txDontWait });
+    const handle = native.afpOpen(ifname, { promisc: opts.promisc ?? false, qdiscBypass: opts.qdiscBypass ?? false, mode: opts.mode ?? 'ringrx', txDontWait, ringFrames: opts.ringFrames ?? DEFAULT_RING_FRAMES });
     return new AfPacketIo(native, ifname, handle, info);
   }
 

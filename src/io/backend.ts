@@ -45,6 +45,9 @@ export interface IoCounters {
   drops: number;
 }
 
+/** Frames in each afpacket PACKET_MMAP ring (2 KiB each: 8 MiB), unless `uvs run --ring-frames` says otherwise. */
+export const DEFAULT_RING_FRAMES = 4096;
+
 export interface OpenOptions {
   /** Receive frames for every MAC on the wire. */
   promisc?: boolean;
@@ -52,6 +55,9 @@ export interface OpenOptions {
   qdiscBypass?: boolean;
   /** afpacket kernel interface: 'mmsg' (recvmmsg/sendmmsg) or 'ring' (TPACKET_V2 mmap). */
   mode?: 'mmsg' | 'ring' | 'ringrx';
+  /** afpacket ring modes: frames in the rx ring (and the tx ring), 64..65536 (default 4096): what
+   * a burst may queue while the worker is busy before the kernel drops (kernelDrops). */
+  ringFrames?: number;
 }
 
 export interface PacketIo {

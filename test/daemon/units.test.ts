@@ -93,6 +93,13 @@ describe('uvs run options', () => {
     expect(parseRunArgs(['--iface', 'a', '--main-nice', '20'], {})).toMatch(/--main-nice must be an integer between -20 and 19/);
   });
 
+  it('--ring-frames sizes the afpacket rings (default 4096), within the addon\'s 64..65536', () => {
+    expect(parseRunArgs(['--iface', 'a'], {})).toMatchObject({ ringFrames: 4096 });
+    expect(parseRunArgs(['--iface', 'a', '--ring-frames', '32768'], {})).toMatchObject({ ringFrames: 32768 });
+    expect(parseRunArgs(['--iface', 'a', '--ring-frames', '63'], {})).toBe('uvs run: --ring-frames must be an integer between 64 and 65536');
+    expect(parseRunArgs(['--iface', 'a', '--ring-frames', '1e9'], {})).toMatch(/--ring-frames must be/);
+  });
+
   it('lowers the main thread to nice 10 unless told otherwise', () => {
     expect(parseRunArgs(['--iface', 'a'], {})).toMatchObject({ mainNice: 10 });
     expect(parseRunArgs(['--iface', 'a', '--main-nice', '0'], {})).toMatchObject({ mainNice: 0 });

@@ -44,6 +44,27 @@ describe.runIf(isRoot())('afpacket addon over veth (root)', () => {
     });
   }
 
+  it('the rx ring holds as many frames as ringFrames asks; the kernel drops and counts the rest', async () => {
+    const burst = async (ringFrames: number): Promise<string> => {
+      const rx = lab.spawn(b, process.execPath, [tool, 'hold', 'vb', 'ringrx', String(ringFrames), '1500']);
+      const lines: string[] = [];
+      rx.stdout?.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+      for (let i = 0; i < 500 && !lines.includes('READY'); i++) await new Promise((r) => setTimeout(r, 10));
+      // 300 frames in 5 batches (the tool's slab holds 64) while the receiver reads nothing.
+      for (let k = 0; k < 5; k++) {
+        const out = lab.exec(a, process.execPath, [tool, 'send', 'va', 'mmsg', ...Array.from({ length: 60 }, (_, i) => frame(k * 60 + i, 60))]);
+        expect(out.trim()).toBe('SENT 60');
+      }
+      for (let i = 0; i < 200 && !lines.some((l) => l.startsWith('GOT')); i++) await new Promise((r) => setTimeout(r, 25));
+      return lines.find((l) => l.startsWith('GOT')) ?? 'no answer';
+    };
+    expect(await burst(512)).toBe('GOT 300 DROPS 0');
+    const small = /^GOT (\d+) DROPS (\d+)$/.exec(await burst(64));
+    expect(small).not.toBeNull();
+    expect(Number(small![1])).toBeLessThanOrEqual(64);
+    expect(Number(small![2])).toBeGreaterThanOrEqual(300 - 64);
+  });
+
   it('does not read back its own transmissions (PACKET_IGNORE_OUTGOING)', async () => {
     // Receiver and sender on the same interface: nothing may come back.
     const rx = lab.spawn(a, process.execPath, [tool, 'recv', 'va', '1', '600', 'mmsg']);

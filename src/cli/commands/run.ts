@@ -10,12 +10,12 @@ import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
 import { formatHelp, wantsHelp } from '../help.js';
 
 export const USAGE = `Usage: uvs run --iface IF [--inside-iface IF] [--rules FILE | --keepalived FILE] [--marks FILE]
-               [--io afpacket|pcap] [--afpacket-mode ring|ringrx|mmsg] [--max-conns N] [--batch N]
+               [--io afpacket|pcap] [--afpacket-mode ring|ringrx|mmsg] [--ring-frames N] [--max-conns N] [--batch N]
                [--socket PATH] [--metrics HOST:PORT] [--neigh IP=MAC ...] [--main-nice N]
                [--log-level LEVEL] [--keep-offloads]`;
 
 /** The options that take a value, and those that do not: what parseRunArgs() accepts. */
-export const RUN_VALUE_FLAGS: ReadonlySet<string> = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--main-nice', '--log-level']);
+export const RUN_VALUE_FLAGS: ReadonlySet<string> = new Set(['--iface', '--inside-iface', '--rules', '--keepalived', '--marks', '--io', '--afpacket-mode', '--ring-frames', '--max-conns', '--batch', '--socket', '--metrics', '--neigh', '--main-nice', '--log-level']);
 export const RUN_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--keep-offloads']);
 
 const DEFAULTS = defaultOptions();
@@ -28,6 +28,7 @@ export const HELP = formatHelp(USAGE, [
   { flag: '--marks FILE', text: 'iptables-save mangle MARK rules for fwmark services, re-read on SIGHUP (default: none)' },
   { flag: '--io afpacket|pcap', text: `packet I/O: afpacket (native addon) or pcap (libpcap, on the main thread) (default ${DEFAULTS.io})` },
   { flag: '--afpacket-mode ring|ringrx|mmsg', text: `afpacket kernel interface: rx+tx ring, rx ring + sendmmsg, or recvmmsg/sendmmsg (default ${DEFAULTS.mode})` },
+  { flag: '--ring-frames N', text: `afpacket ring modes: frames in each interface's rx (and tx) ring, 64..65536, 2 KiB each, in blocks of 32; a burst beyond it while the worker is busy is dropped by the kernel (\`uvs status\`: io drops kernel) (default ${DEFAULTS.ringFrames})` },
   { flag: '--max-conns N', text: `connection table size, 16..${1 << 26} (default ${DEFAULTS.maxConns})` },
   { flag: '--batch N', text: `frames per receive/send batch, 1..1024 (default ${DEFAULTS.batch})` },
   { flag: '--socket PATH', text: `control socket for uvsadm and uvs trace (default $UVS_SOCKET, else ${DEFAULT_SOCKET_PATH})` },
@@ -75,6 +76,12 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
         const n = Number(val);
         if (!Number.isInteger(n) || n < 16 || n > 1 << 26) return `uvs run: --max-conns must be an integer between 16 and ${1 << 26}`;
         o.maxConns = n;
+        break;
+      }
+      case '--ring-frames': {
+        const n = Number(val);
+        if (!Number.isInteger(n) || n < 64 || n > 65536) return 'uvs run: --ring-frames must be an integer between 64 and 65536';
+        o.ringFrames = n;
         break;
       }
       case '--batch': {
