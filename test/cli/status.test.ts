@@ -49,6 +49,7 @@ describe('uvs status: the summary', () => {
       'verdicts    tx 990  drop 9  pass 1',
       'drops       no_route 7  no_service 2',
       'io drops    kernel 2  tx 0  oversize 1  held_lost 0',
+      '            (kernel: bursts overflowed the rx ring while the worker was busy; `uvs run --ring-frames N` gives them more room)',
       'arp sent    requests 3  gratuitous 6',
       'neigh cache misses 2  probes 3  learnt 2  failed 1  held 4  released 3  hold_drops 0  table_full 0',
       '',
@@ -67,6 +68,7 @@ describe('uvs status: the summary', () => {
     expect(lines).toContain('drops       none');
     expect(lines).toContain('frames      rx 0  tx 0  batches 0');
     expect(lines).toContain('neighbours: none');
+    expect(lines.some((l) => l.includes('--ring-frames'))).toBe(false);
   });
 
   it('uptime reads in the largest sensible units', () => {

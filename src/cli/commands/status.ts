@@ -46,6 +46,9 @@ export function formatStatus(st: StatusReply): string {
   const drops = Object.entries(c.drops ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   lines.push(`drops       ${drops.length ? drops.map(([k, n]) => `${k} ${n}`).join('  ') : 'none'}`);
   lines.push(`io drops    ${pairs(c, [['kernel', 'kernelDrops'], ['tx', 'txDrops'], ['oversize', 'oversize'], ['held_lost', 'heldLost']])}`);
+  if (typeof c.kernelDrops === 'number' && c.kernelDrops > 0 && st.io === 'afpacket') {
+    lines.push('            (kernel: bursts overflowed the rx ring while the worker was busy; `uvs run --ring-frames N` gives them more room)');
+  }
   lines.push(`arp sent    ${pairs(c, [['requests', 'arpSent'], ['gratuitous', 'garpSent']])}`);
   lines.push(`neigh cache ${pairs(c, [['misses', 'neigh_misses'], ['probes', 'neigh_probes'], ['learnt', 'neigh_learnt'], ['failed', 'neigh_failed'], ['held', 'neigh_held'], ['released', 'neigh_released'], ['hold_drops', 'neigh_holdDrops'], ['table_full', 'neigh_tableFull']])}`);
   lines.push('');
