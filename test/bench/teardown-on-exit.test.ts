@@ -7,30 +7,21 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+import { pidAlive } from '../../netns-lab/exec.js';
+import { labNamespaces } from '../../netns-lab/lab.js';
+
+/** The bench's namespaces: <prefix>-g, -d, -s. */
+const namespacesOf = (prefix: string): string[] => labNamespaces(`${prefix}-`);
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PPS = join(ROOT, 'dist', 'bench', 'pps.js');
 const root = process.getuid?.() === 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Alive and not a zombie (an orphan's zombie may linger if PID 1 does not reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function namespacesOf(prefix: string): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(/\s+/)[0] ?? '').filter((n) => n.startsWith(`${prefix}-`));
-}
 
 function pidsIn(ns: string): number[] {
   try {
@@ -78,7 +69,7 @@ async function expectCleanExit(s: Started, code: number): Promise<void> {
   const ended = await Promise.race([s.exit, sleep(10_000).then(() => null)]);
   expect(ended, 'the bench did not exit within 10 s').not.toBeNull();
   expect(namespacesOf(s.prefix), 'namespaces left behind').toEqual([]);
-  expect(await until(() => s.forwarders.every((p) => !alive(p)), 2000), `forwarder ${s.forwarders.join(',')} survived`).toBe(true);
+  expect(await until(() => s.forwarders.every((p) => !pidAlive(p)), 2000), `forwarder ${s.forwarders.join(',')} survived`).toBe(true);
   // 128 + signal number: the exit came from the teardown helper, not from a crash or normal end.
   expect(ended!.code).toBe(code);
 }
@@ -87,7 +78,7 @@ describe.skipIf(!root)('benchmarks clean up however they end (bench/teardown-on-
   afterAll(() => {
     for (const s of started) {
       for (const pid of [s.child.pid ?? 0, ...s.forwarders]) {
-        if (pid > 0 && alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        if (pid > 0 && pidAlive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       }
       for (const ns of ['g', 'd', 's']) destroyNamespace(`${s.prefix}-${ns}`);
     }
