@@ -4,16 +4,19 @@
 
 import { execFileSync } from 'node:child_process';
 
-export function destroyNamespace(ns: string): void {
-  let pids: string[] = [];
+/** The processes running inside `ns` (`ip netns pids`); none when it is gone. */
+export function namespacePids(ns: string): number[] {
   try {
-    pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter((t) => /^\d+$/.test(t));
+    return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter((t) => /^\d+$/.test(t)).map(Number);
   } catch {
-    // namespace already gone
+    return []; // namespace already gone
   }
-  for (const pid of pids) {
+}
+
+export function destroyNamespace(ns: string): void {
+  for (const pid of namespacePids(ns)) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // process already gone
     }

@@ -17,6 +17,7 @@ import {
   buildTopology, LAB_MODES, MAX_RS, type LabMode, type Topology,
 } from './topology/index.js';
 import { TUN_DECAP_DEV, TUN_INNER_MTU } from './topology/tun.js';
+import { namespacePids } from './destroy-namespace.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root, whether this runs built (dist/netns-lab/lab.js) or from source (tests). */
@@ -166,10 +167,7 @@ export async function down(paths = labPaths(), log: (s: string) => void = () => 
   const pids: number[] = [];
   if (st) for (const p of st.procs) if (procMatches(p)) pids.push(p.pid);
   const namespaces = labNamespaces(paths.prefix);
-  for (const ns of namespaces) {
-    const r = run('ip', ['netns', 'pids', ns]);
-    if (r.code === 0) for (const t of r.stdout.split(/\s+/)) if (/^\d+$/.test(t)) pids.push(Number(t));
-  }
+  for (const ns of namespaces) pids.push(...namespacePids(ns));
   const unique = [...new Set(pids)].filter((p) => p !== process.pid);
   await stopPids(unique);
   for (const ns of namespaces) {

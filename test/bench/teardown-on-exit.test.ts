@@ -6,11 +6,11 @@
 // built tree (npm run build); afterAll removes whatever a failed case left, by name and by PID.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
+import { destroyNamespace, namespacePids } from '../../netns-lab/destroy-namespace.js';
 import { pidAlive } from '../../netns-lab/exec.js';
 import { labNamespaces } from '../../netns-lab/lab.js';
 
@@ -22,14 +22,6 @@ const PPS = join(ROOT, 'dist', 'bench', 'pps.js');
 const root = process.getuid?.() === 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function pidsIn(ns: string): number[] {
-  try {
-    return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter((t) => /^\d+$/.test(t)).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 async function until(pred: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -57,7 +49,7 @@ async function startBench(): Promise<Started> {
   child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
   const up = await until(() => {
-    s.forwarders = pidsIn(`${s.prefix}-d`);
+    s.forwarders = namespacePids(`${s.prefix}-d`);
     return s.forwarders.length > 0 || child.exitCode !== null;
   }, 20_000);
   if (!up || s.forwarders.length === 0) throw new Error(`the bench's forwarder never ran (exit ${child.exitCode}):\n${log.slice(-2000)}`);
