@@ -1,8 +1,8 @@
 // The director's IPv4 routes for `uvs run`: read from its network namespace with
 // `ip -j -4 route show table main` and `ip -j -4 addr show` at start, when the table changes
-// (route-watch.ts) and on SIGHUP, turned into the
-// plain route list the engine looks dests up in (src/engine/next-hop.ts: longest prefix match, done
-// when the table or the routes change, never per packet).
+// (route-watch.ts) and on SIGHUP, turned into the plain route list the engine looks dests up in
+// (src/engine/next-hop.ts: longest prefix match, done when the table or the routes change, never
+// per packet).
 //
 //   - every IPv4 address of an interface uvs drives gives an on-link route for its subnet (the
 //     kernel's "proto kernel scope link" route, kept even when the main table lacks it);

@@ -40,9 +40,4 @@ export class PortLinks {
       this.mtus[p] = p < perPortMtus ? o.portMtus![p]! : defMtu;
     }
   }
-
-  /** Port p's MAC (a view, control path). */
-  mac(p: number): Uint8Array {
-    return this.macs.subarray(p * 6, p * 6 + 6);
-  }
 }

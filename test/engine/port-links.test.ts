@@ -98,14 +98,15 @@ describe('engine: per-port MTU on a routed TUN real server', () => {
 });
 
 describe('PortLinks', () => {
+  const macOf = (l: PortLinks, p: number): Uint8Array => l.macs.subarray(p * 6, p * 6 + 6);
   it('mac/mtu alone fill every port; portMacs/portMtus override theirs; port 0 is the default without mac/mtu', () => {
     const single = new PortLinks({ mac: mac(DIRECTOR_MAC), mtu: 9000 });
-    expect(single.mac(3)).toEqual(mac(DIRECTOR_MAC));
+    expect(macOf(single, 3)).toEqual(mac(DIRECTOR_MAC));
     expect(single.mtus[255]).toBe(9000);
     const two = new PortLinks(twoPorts());
-    expect(two.mac(1)).toEqual(mac(INSIDE_MAC));
+    expect(macOf(two, 1)).toEqual(mac(INSIDE_MAC));
     expect(two.mtus[1]).toBe(1400);
-    expect(two.mac(2)).toEqual(mac(DIRECTOR_MAC));
+    expect(macOf(two, 2)).toEqual(mac(DIRECTOR_MAC));
     expect(two.mtus[2]).toBe(1500);
     expect(new PortLinks({}).mtus[0]).toBe(1500);
   });
