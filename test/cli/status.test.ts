@@ -2,15 +2,10 @@
 // no-daemon and bad-argument errors. The reply comes over a real Unix socket served by the
 // daemon's own handleControlConnection with a fixed status.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatStatus, formatUptime, run } from '../../src/cli/commands/status.js';
-import { handleControlConnection } from '../../src/control/server.js';
-import { ControlModel, NO_STATS } from '../../src/control/model.js';
-import { StaticResolver } from '../../src/control/names.js';
+import { startControlServer, type ControlServer } from './control-server.js';
 import type { StatusReply } from '../../src/control/protocol.js';
 
 const STATUS: StatusReply = {
@@ -78,23 +73,19 @@ describe('uvs status: the summary', () => {
 });
 
 describe('uvs status: talking to the daemon', () => {
+  let daemon: ControlServer;
   let dir: string;
   let sock: string;
-  let server: Server;
   let out: string;
   let err: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'uvs-t-status-'));
-    sock = join(dir, 'uvs.sock');
-    const model = new ControlModel({ names: new StaticResolver() });
-    server = createServer((s) => handleControlConnection(s, model, NO_STATS, { status: () => STATUS }));
-    await new Promise<void>((r) => server.listen(sock, r));
+    daemon = await startControlServer('status', () => STATUS);
+    ({ dir, sock } = daemon);
   });
 
   afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
+    await daemon.close();
   });
 
   function capture(): void {

@@ -1,15 +1,10 @@
 // uvsadm ↔ daemon over a real Unix socket in a temp directory (handleControlConnection on the
-// server side), the local -h/-v answers, -R stdin forwarding, and the no-daemon error.
+// server side, test/cli/control-server.ts), the local -h/-v answers, -R stdin forwarding, and the no-daemon error.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRestore, main, request, takeSocketOption, type UvsadmIo } from '../../src/cli/uvsadm.js';
-import { handleControlConnection } from '../../src/control/server.js';
-import { ControlModel, NO_STATS } from '../../src/control/model.js';
-import { StaticResolver } from '../../src/control/names.js';
+import { startControlServer, type ControlServer } from './control-server.js';
 
 function io(stdin = '', env: Record<string, string | undefined> = {}): UvsadmIo & { out: string; err: string; stdinReads: number } {
   const o = {
@@ -32,22 +27,17 @@ function io(stdin = '', env: Record<string, string | undefined> = {}): UvsadmIo 
 }
 
 describe('uvsadm over the control socket', () => {
+  let daemon: ControlServer;
   let dir: string;
   let sock: string;
-  let server: Server;
-  let model: ControlModel;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'uvs-t-control-'));
-    sock = join(dir, 'uvs.sock');
-    model = new ControlModel({ names: new StaticResolver() });
-    server = createServer((s) => handleControlConnection(s, model, NO_STATS, { status: () => ({ pid: 1, iface: 'test' }) }));
-    await new Promise<void>((r) => server.listen(sock, r));
+    daemon = await startControlServer('control', () => ({ pid: 1, iface: 'test' }));
+    ({ dir, sock } = daemon);
   });
 
   afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
+    await daemon.close();
   });
 
   it('runs commands remotely and prints ipvsadm output with its exit code', async () => {
