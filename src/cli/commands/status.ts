@@ -5,8 +5,8 @@
 
 import type { StatusReply } from '../../control/protocol.js';
 import { request } from '../uvsadm.js';
-import { formatHelp, wantsHelp } from '../help.js';
-import { parseSocketOptions, SOCKET_BOOLEAN_FLAGS, SOCKET_HELP, SOCKET_VALUE_FLAGS } from '../socket-options.js';
+import { formatHelp } from '../help.js';
+import { socketCommandArgs, SOCKET_BOOLEAN_FLAGS, SOCKET_HELP, SOCKET_VALUE_FLAGS } from '../socket-options.js';
 
 export const USAGE = 'Usage: uvs status [--socket PATH] [--json]';
 
@@ -66,15 +66,8 @@ export function formatStatus(st: StatusReply): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const o = parseSocketOptions(argv);
-  if ('error' in o) {
-    process.stderr.write(`uvs status: ${o.error}\n${USAGE}\n`);
-    return 2;
-  }
+  const o = socketCommandArgs('status', argv, USAGE, HELP);
+  if (typeof o === 'number') return o;
   const { socketPath, json } = o;
   let st: StatusReply;
   try {

@@ -5,8 +5,8 @@
 
 import { connect } from 'node:net';
 import type { TraceRecord } from '../../daemon/worker-protocol.js';
-import { formatHelp, wantsHelp } from '../help.js';
-import { parseSocketOptions, SOCKET_BOOLEAN_FLAGS, SOCKET_HELP, SOCKET_VALUE_FLAGS } from '../socket-options.js';
+import { formatHelp } from '../help.js';
+import { socketCommandArgs, SOCKET_BOOLEAN_FLAGS, SOCKET_HELP, SOCKET_VALUE_FLAGS } from '../socket-options.js';
 
 export const USAGE = 'Usage: uvs trace [--socket PATH] [--json]';
 
@@ -33,15 +33,8 @@ export function formatTrace(r: TraceRecord): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const o = parseSocketOptions(argv);
-  if ('error' in o) {
-    process.stderr.write(`uvs trace: ${o.error}\n${USAGE}\n`);
-    return 2;
-  }
+  const o = socketCommandArgs('trace', argv, USAGE, HELP);
+  if (typeof o === 'number') return o;
   const { socketPath, json } = o;
   return await new Promise<number>((resolve) => {
     const s = connect(socketPath);
