@@ -19,6 +19,7 @@
 
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import { CLOSED_PIPE_STATUS } from '../src/cli/closed-pipe.js';
 
 interface Registered {
   name: string;
@@ -66,7 +67,7 @@ function install(): void {
   }
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') exitAfterTeardown(128 + constants.signals.SIGPIPE);
+      if (err.code === 'EPIPE') exitAfterTeardown(CLOSED_PIPE_STATUS);
       tell(`${err.stack ?? String(err)}\n`);
       exitAfterTeardown(1);
     });

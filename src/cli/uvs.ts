@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { quitWhenReaderLeaves } from './closed-pipe.js';
 
 interface CommandEntry {
   name: string;
@@ -29,8 +30,14 @@ function help(): string {
   return lines.join('\n');
 }
 
+// What happens when the reader of their output goes away is decided by these commands
+// themselves: `lab` tears its namespaces down first, the `run` daemon keeps forwarding (its log is
+// on stderr). Every other command stops quietly, as a C tool does on SIGPIPE.
+const OWN_CLOSED_PIPE = new Set(['lab', 'run']);
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (!OWN_CLOSED_PIPE.has(name ?? '')) quitWhenReaderLeaves();
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;

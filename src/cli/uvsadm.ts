@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { DEFAULT_SOCKET_PATH, type IpvsadmReply } from '../control/protocol.js';
 import { usageText, VERSION_LINE } from '../control/ipvsadm-args.js';
+import { quitWhenReaderLeaves } from './closed-pipe.js';
 
 export interface UvsadmIo {
   stdout: (s: string) => void;
@@ -121,6 +122,7 @@ function readAllStdin(): Promise<string> {
 
 const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]);
 if (invokedDirectly) {
+  quitWhenReaderLeaves();
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
