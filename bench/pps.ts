@@ -12,6 +12,7 @@
 // Forwarders, each alone in the director namespace in turn:
 //   kernel      ip_forward=1 and a static neighbour: the in-kernel ceiling
 //   c-fwd       bench/forwarder/fwd.c: recvmmsg, rewrite MACs, sendmmsg — the userspace ceiling
+//   c-xdp       bench/forwarder/xdp-fwd.c: the same job over AF_XDP (copy mode) — the AF_XDP ceiling
 //   js-*        bench/io/js-fwd.ts over a backend: the I/O layer alone (same work as c-fwd)
 //   uvs-*       `uvs run --iface d0 --inside-iface d1` with a NAT service VIP:9 → 10.9.2.3:9
 //               (full engine: parse, conn lookup, NAT rewrite with checksums, counters)
@@ -26,8 +27,10 @@
 import { type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLK_TCK, FWD, PpsTopology, ROOT, cpuTicks, ensureGenerator, median, stopChild, waitFor } from './io/pps-topology.js';
+import { CLK_TCK, FWD, PpsTopology, ROOT, cpuTicks, ensureGenerator, median, sh, stopChild, waitFor } from './io/pps-topology.js';
 import { teardownOnExit } from './teardown-on-exit.js';
+
+const XDP_FWD = join(ROOT, 'bench', 'out', 'xdp-fwd');
 
 const topo = new PpsTopology(`uvs-b-io-${process.pid % 10000}`);
 const NS = topo.ns;
@@ -103,6 +106,25 @@ const FORWARDERS: Forwarder[] = [
       blockKernel(true);
       const c = spawnPinned('0', FWD, ['fwd', 'd0', 'd1', sMac, '64']);
       await waitFor(c, 'fwd ready', 5000);
+      return c;
+    },
+    stop: () => blockKernel(false),
+  },
+  {
+    // Its XDP program on d0 (native mode on veth) takes the generator's frames before the nft
+    // ingress drop and before any AF_PACKET tap; the drop stays for frames it passes (none on
+    // queue 0). In native mode d0's NAPI runs in the generator's transmit, on CPU 1, and copies
+    // each frame there (into a page-pool page: AF_PACKET's skb lacks XDP headroom; then into the
+    // rx UMEM): unlike c-fwd's recvmmsg copy, that receive work is not in the forwarder's CPU
+    // figure, and the generator offers less. The BPF link goes away with the process (and with
+    // d0 at teardown).
+    name: 'c-xdp', what: 'bench/forwarder/xdp-fwd.c (AF_XDP copy mode, userspace ceiling)',
+    async start({ sMac }) {
+      if (!existsSync(XDP_FWD)) sh('bash', [join(ROOT, 'bench', 'forwarder', 'build.sh')]);
+      blockKernel(true);
+      const c = spawnPinned('0', XDP_FWD, ['d0', 'd1', sMac, '64']);
+      c.stdout?.once('data', (d: Buffer) => process.stderr.write(d.toString())); // "ready (xdp mode: drv|skb)"
+      await waitFor(c, 'xdp-fwd ready', 5000);
       return c;
     },
     stop: () => blockKernel(false),
