@@ -3,6 +3,7 @@
 // through a raw IPPROTO_IPIP socket. Used by the lab tests to exercise the real servers'
 // decapsulation without any director.
 // Usage: node ipip-send.js --rip RIP --src CLIENT --dst VIP --sport N --dport N [--payload TEXT]
+//          [--count N]   (N copies back to back, 1..100000, default 1: a burst for the decapsulator)
 
 import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
@@ -65,10 +66,14 @@ async function main(): Promise<void> {
   const inner = buildUdpPacket(arg(argv, '--src'), arg(argv, '--dst'), Number(arg(argv, '--sport')), Number(arg(argv, '--dport')),
     Buffer.from(argv.includes('--payload') ? arg(argv, '--payload') : 'hello through the tunnel'));
   const raw = createRequire(import.meta.url)('raw-socket') as { createSocket(o: { protocol: number }): RawSocket };
+  const count = argv.includes('--count') ? Number(arg(argv, '--count')) : 1;
+  if (!Number.isInteger(count) || count < 1 || count > 100000) throw new Error(`--count must be 1..100000, not '${arg(argv, '--count')}'`);
   const sock = raw.createSocket({ protocol: 4 });
-  await new Promise<void>((resolve, reject) => {
-    sock.send(inner, 0, inner.length, arg(argv, '--rip'), (err) => (err ? reject(err) : resolve()));
-  });
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve, reject) => {
+      sock.send(inner, 0, inner.length, arg(argv, '--rip'), (err) => (err ? reject(err) : resolve()));
+    });
+  }
   sock.close();
 }
 
