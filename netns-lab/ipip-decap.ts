@@ -30,11 +30,13 @@ const IPPROTO_IPIP = 4;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
-// The raw socket's receive queue. The default (rmem_default, ~208 KiB) holds only a few hundred
-// small packets, since each costs a whole skb's truesize; a burst from the director while this
-// process waits for a CPU overflowed it (0.5-0.7 % of packets at 3k new connections/s with 100 KB
-// replies: retransmissions, p99 above 100 ms). 4 MiB holds several thousand.
-const RCVBUF_BYTES = 4 << 20;
+// The raw socket's receive queue. The default (rmem_default, ~208 KiB) holds only ~256 small
+// packets, since each costs a whole skb's truesize; bursts from the director while this process
+// waited for a CPU overflowed it (0.5-0.7 % of packets at 3k new connections/s with 100 KB
+// replies: retransmissions, wrk socket errors). 512 KiB (the kernel doubles it: 1 MiB) holds about
+// 1,200, as many as the kernel's own per-CPU receive backlog (netdev_max_backlog, 1000) holds for
+// its ipip device. Much more only trades those drops for queueing delay.
+const RCVBUF_BYTES = 512 << 10;
 
 export interface DecapCounters {
   received: number;

@@ -1,7 +1,7 @@
 // The userspace decapsulator must take a burst that arrives while it waits for a CPU: the director
 // sends in batches and on a busy lab the decapsulator's process is not always running. Its raw
 // socket queue is sized for that (netns-lab/ipip-decap.ts RCVBUF_BYTES); with the kernel's default
-// queue (rmem_default, ~208 KiB) a burst of a few hundred packets already overflows it.
+// queue (rmem_default, ~208 KiB: about 256 of these packets) this burst overflows it.
 // Here: a decapsulator in a namespace of its own is stopped (SIGSTOP), a burst of IP-in-IP packets
 // is sent to it over loopback, and once it runs again it must have delivered every one to its
 // TUN device, with no drop counted by the kernel on its socket. Runs dist/ (`npm test` builds).
@@ -16,7 +16,7 @@ import { destroyNamespace } from '../../netns-lab/destroy-namespace.js';
 import { isRoot } from './helpers.js';
 
 const NS = `uvs-t-decap-${process.pid}`;
-const BURST = 1500;
+const BURST = 800;
 const DECAP = join(DIST_ROOT, 'netns-lab', 'ipip-decap.js');
 const SEND = join(DIST_ROOT, 'netns-lab', 'ipip-send.js');
 const dir = mkdtempSync(join(tmpdir(), 'uvs-t-decap-'));
