@@ -69,11 +69,25 @@ async function main(): Promise<void> {
   const count = argv.includes('--count') ? Number(arg(argv, '--count')) : 1;
   if (!Number.isInteger(count) || count < 1 || count > 100000) throw new Error(`--count must be 1..100000, not '${arg(argv, '--count')}'`);
   const sock = raw.createSocket({ protocol: 4 });
-  for (let i = 0; i < count; i++) {
-    await new Promise<void>((resolve, reject) => {
-      sock.send(inner, 0, inner.length, arg(argv, '--rip'), (err) => (err ? reject(err) : resolve()));
-    });
-  }
+  // All sends are queued at once and counted as raw-socket confirms them. Awaiting each before
+  // queueing the next lost bursts: after a few hundred, raw-socket's paused-then-resumed write
+  // watcher sometimes never fired again, the event loop emptied and the process ended with status
+  // 0 having sent only part of them. 'beforeExit' turns such an early end into an error.
+  let sent = 0;
+  process.on('beforeExit', () => {
+    if (sent < count) {
+      process.stderr.write(`ipip-send: only ${sent} of ${count} packets were sent\n`);
+      process.exit(1);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    for (let i = 0; i < count; i++) {
+      sock.send(inner, 0, inner.length, arg(argv, '--rip'), (err) => {
+        if (err) return reject(err);
+        if (++sent === count) resolve();
+      });
+    }
+  });
   sock.close();
 }
 
