@@ -30,10 +30,10 @@ function help(): string {
   return lines.join('\n');
 }
 
-// What happens when the reader of their output goes away is decided by these commands
-// themselves: `lab` tears its namespaces down first, the `run` daemon keeps forwarding (its log is
-// on stderr). Every other command stops quietly, as a C tool does on SIGPIPE.
-const OWN_CLOSED_PIPE = new Set(['lab', 'run']);
+// When the reader of the output goes away, every command stops quietly, as a C tool does on
+// SIGPIPE, except `lab`, which tears its namespaces down first. The `run` daemon writes nothing to
+// these streams while it runs (its log goes to fd 2 through pino), so the rule never cuts it short.
+const OWN_CLOSED_PIPE = new Set(['lab']);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -40,6 +40,7 @@ describe('output to a reader that has gone away', () => {
     ['uvs --help', UVS, ['--help']],
     ['uvs lint --help', UVS, ['lint', '--help']],
     ['uvs status --help', UVS, ['status', '--help']],
+    ['uvs run --help', UVS, ['run', '--help']],
   ])('%s stops quietly with status 141', async (_name, script, args) => {
     const r = await runWithClosedStdout(script, args);
     expect(r.stderr).toBe('');

@@ -129,8 +129,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error & { code?: string };
     d.log.error({ code: e.code }, e.message);
-    process.stderr.write(`uvs run: ${e.message}\n`);
+    // Cleanup first: if nobody reads stderr any more, this write ends the process (closed-pipe.ts).
     await d.stop(1);
+    process.stderr.write(`uvs run: ${e.message}\n`);
     return 1;
   }
   await d.exited;
